@@ -1,0 +1,26 @@
+# The README's two commands. Both create .venv and install jaxgen into it when missing.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[test]"
+	touch $(STAMP)
+
+# Trains DCGAN on scikit-learn's 8x8 digits (a few minutes on 2 CPU cores) and writes a sample grid.
+demo: $(STAMP)
+	$(BIN)/jaxgen train dcgan_digits --workdir runs/demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check jaxgen tests benchmarks experiments
+
+test: lint
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+clean:
+	rm -rf runs .pytest_cache .ruff_cache

@@ -1,0 +1,126 @@
+"""The basic schemes of two-player gradient play: simultaneous and alternating updates.
+
+Both players take gradient steps on their own loss. With plain gradient steps of size η on
+the bilinear game V(x, y) = x·y (x minimizes, y maximizes):
+
+- simultaneous: ``(x, y) ← (x − η·y, y + η·x)``, which multiplies x² + y² by exactly 1 + η²
+  per step: the iterates spiral out (Mescheder et al. 2017, "The Numerics of GANs", §3;
+  Gidel et al. 2019, "Negative Momentum for Improved Game Dynamics", Thm. 1);
+- alternating, discriminator first: ``y ← y + η·x`` then ``x ← x − η·y``, which conserves
+  x² + y² + η·x·y: the iterates stay on an ellipse (Gidel et al. 2019, §3; Bailey et al. 2020,
+  "Finite Regret and Cycles with Fixed Step-Size via Alternating Gradient Descent-Ascent").
+"""
+
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+
+from jaxgen.game.base import (
+    Rule,
+    apply_player_update,
+    loss_metrics,
+    optimizer_pair,
+    player_gradient,
+)
+from jaxgen.types import Pair
+
+
+class SchemeState(NamedTuple):
+    """The optax state of each player."""
+
+    opt_state: Pair
+
+
+def _init(optimizers):
+    def init(params):
+        return SchemeState(Pair(optimizers.g.init(params.g), optimizers.d.init(params.d)))
+
+    return init
+
+
+def simultaneous(optimizer) -> Rule:
+    """Both players step from the same point with the same randomness (one key).
+
+    Args:
+      optimizer: an optax optimizer for both players, or a ``Pair`` of them.
+    """
+    optimizers = optimizer_pair(optimizer)
+
+    def step(game, params, model_state, rule_state, batch, key):
+        grad_g, _, _, _ = player_gradient(game, "g", params, model_state, batch, key)
+        # The two evaluations are the same call, so they return the same model state.
+        grad_d, losses, new_model_state, metrics = player_gradient(
+            game, "d", params, model_state, batch, key
+        )
+        new_g, opt_g = apply_player_update(optimizers.g, grad_g, rule_state.opt_state.g, params.g)
+        new_d, opt_d = apply_player_update(optimizers.d, grad_d, rule_state.opt_state.d, params.d)
+        metrics = {**metrics, **loss_metrics(losses)}
+        return Pair(new_g, new_d), new_model_state, SchemeState(Pair(opt_g, opt_d)), metrics
+
+    return Rule(_init(optimizers), step)
+
+
+def alternating(optimizer, d_steps: int = 1, g_steps: int = 1, *, d_first: bool = True) -> Rule:
+    """``d_steps`` discriminator updates, then ``g_steps`` generator updates (GAN convention).
+
+    Each update draws its own key. With ``d_steps > 1`` the batch carries ``d_steps`` batches
+    stacked on a leading axis ``[d_steps, B, ...]``, one per discriminator update; the
+    generator updates reuse the last of them. ``d_first=False`` moves the generator first.
+
+    Args:
+      optimizer: an optax optimizer for both players, or a ``Pair`` of them.
+      d_steps: discriminator updates per step (WGAN's critic iterations).
+      g_steps: generator updates per step.
+      d_first: whether the discriminator moves first.
+    """
+    if d_steps < 1 or g_steps < 1:
+        raise ValueError(f"d_steps and g_steps must be >= 1, got {d_steps} and {g_steps}")
+    optimizers = optimizer_pair(optimizer)
+
+    def player_steps(player, num_steps, game, params, model_state, opt_state, batches, key):
+        """``num_steps`` updates of one player; ``batches`` has a leading axis of num_steps."""
+        optimizer = getattr(optimizers, player)
+
+        def one_update(carry, inputs):
+            params, model_state, opt_state = carry
+            batch, step_key = inputs
+            grad, losses, model_state, metrics = player_gradient(
+                game, player, params, model_state, batch, step_key
+            )
+            own, opt_state = apply_player_update(optimizer, grad, opt_state, getattr(params, player))
+            loss = getattr(losses, player)
+            return (params._replace(**{player: own}), model_state, opt_state), (loss, metrics)
+
+        keys = jax.random.split(key, num_steps)
+        (params, model_state, opt_state), (losses, metrics) = jax.lax.scan(
+            one_update, (params, model_state, opt_state), (batches, keys)
+        )
+        last = jax.tree.map(lambda x: x[-1], (losses, metrics))
+        return params, model_state, opt_state, last
+
+    def step(game, params, model_state, rule_state, batch, key):
+        if d_steps > 1:
+            d_batches = batch
+            last_batch = jax.tree.map(lambda x: x[-1], batch)
+        else:
+            d_batches = jax.tree.map(lambda x: x[None], batch)
+            last_batch = batch
+        g_batches = jax.tree.map(lambda x: jnp.broadcast_to(x, (g_steps, *x.shape)), last_batch)
+        inputs = {"d": (d_steps, d_batches), "g": (g_steps, g_batches)}
+        opt_state = rule_state.opt_state
+        metrics, losses = {}, {}
+        order = ("d", "g") if d_first else ("g", "d")
+        for player, player_key in zip(order, jax.random.split(key), strict=True):
+            num_steps, batches = inputs[player]
+            params, model_state, player_opt, (loss, player_metrics) = player_steps(
+                player, num_steps, game, params, model_state, getattr(opt_state, player),
+                batches, player_key,
+            )
+            opt_state = opt_state._replace(**{player: player_opt})
+            losses[player] = loss
+            metrics.update(player_metrics)
+        metrics.update(loss_metrics(Pair(**losses)))
+        return params, model_state, SchemeState(opt_state), metrics
+
+    return Rule(_init(optimizers), step)

@@ -1,0 +1,19 @@
+"""Recipes: configs as code that tie a model, a loss, a rule and data together.
+
+``get(name, **overrides)`` builds one (``preset="tiny"`` for tests), ``names()`` lists them,
+``register(name, factory)`` adds a user's. Each recipe module's docstring holds the command
+that runs it and the result to expect.
+"""
+
+import functools
+
+from jaxgen.recipes import dcgan_celeba64, dcgan_cifar10, dcgan_digits, dcgan_mnist, gan, gan_ring8
+from jaxgen.recipes.registry import configured, get, names, register
+from jaxgen.recipes.restore import load
+
+for _module in (gan_ring8, dcgan_digits, dcgan_mnist, dcgan_cifar10, dcgan_celeba64):
+    _name = _module.__name__.rsplit(".", 1)[1]
+    register(_name, configured(_module.get_config, functools.partial(gan.build, _name),
+                               _module.PRESETS))
+
+__all__ = ["configured", "get", "load", "names", "register"]

@@ -1,0 +1,98 @@
+"""The recipe registry: ``get(name, **overrides)``, ``names()``, ``register(name, factory)``.
+
+A factory is any callable ``factory(**overrides) -> Recipe``. Built-in recipes are made with
+``configured(get_config, build, presets)``, which applies a preset (``preset="tiny"``) and then
+the overrides to the config, checking every key and parsing strings from the command line.
+"""
+
+import ast
+
+import ml_collections
+
+from jaxgen.errors import UserError, closest
+
+_FACTORIES = {}
+
+
+def register(name: str, factory) -> None:
+    """Adds (or replaces) the recipe ``name``; ``factory(**overrides)`` returns a ``Recipe``."""
+    _FACTORIES[name] = factory
+
+
+def names() -> list[str]:
+    return sorted(_FACTORIES)
+
+
+def get(name: str, **overrides):
+    """The recipe ``name`` with config ``overrides`` (``preset="tiny"`` for the test preset)."""
+    if name not in _FACTORIES:
+        raise UserError(f"unknown recipe {name!r}: {closest(name, _FACTORIES)} "
+                        "(`jaxgen recipes` lists them)")
+    return _FACTORIES[name](**overrides)
+
+
+def configured(get_config, build, presets: dict):
+    """A factory: ``get_config()``, then ``presets[preset]``, then overrides, then ``build``."""
+
+    def factory(**overrides):
+        config = get_config()
+        preset = overrides.pop("preset", config.get("preset", "default"))
+        if preset not in presets:
+            raise UserError(f"unknown preset {preset!r}: {closest(str(preset), presets)}")
+        config.preset = preset
+        apply_overrides(config, presets[preset])
+        apply_overrides(config, overrides)
+        return build(config)
+
+    return factory
+
+
+def apply_overrides(config: ml_collections.ConfigDict, overrides: dict) -> None:
+    """Sets ``config[key] = value`` for dotted keys, parsing strings to the field's type."""
+    valid = _flat_keys(config)
+    for key, value in overrides.items():
+        if key not in valid:
+            raise UserError(f"unknown config key {key!r}: {closest(key, valid)}")
+        *parents, leaf = key.split(".")
+        node = config
+        for parent in parents:
+            node = node[parent]
+        try:
+            node[leaf] = _parse(key, value, node[leaf])
+        except TypeError as error:  # ConfigDict refuses a value of another type
+            raise UserError(f"config key {key!r}: {error}") from None
+
+
+def _flat_keys(config, prefix=""):
+    keys = []
+    for key, value in config.items():
+        if isinstance(value, ml_collections.ConfigDict):
+            keys += _flat_keys(value, f"{prefix}{key}.")
+        else:
+            keys.append(prefix + key)
+    return keys
+
+
+def _parse(key, value, current):
+    """A command-line string → the type of the current value (bool, int, float, tuple, str)."""
+    if not isinstance(value, str) or isinstance(current, str):
+        return value
+    if current is None:  # an optional field: a Python literal, or else the string itself
+        try:
+            return ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            return value
+    try:
+        if isinstance(current, bool):
+            lowered = value.lower()
+            if lowered not in ("true", "false", "1", "0", "yes", "no"):
+                raise ValueError
+            return lowered in ("true", "1", "yes")
+        if isinstance(current, int):
+            return int(value.replace("_", ""))
+        if isinstance(current, float):
+            return float(value)
+        return ast.literal_eval(value)
+    except (ValueError, SyntaxError):
+        kind = type(current).__name__
+        raise UserError(f"config key {key!r} takes a {kind} (now {current!r}), got {value!r}")

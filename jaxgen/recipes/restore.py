@@ -1,0 +1,58 @@
+"""``load(workdir)``: the recipe and TrainState of a run, from its checkpoint alone."""
+
+import os
+
+import jax
+
+from jaxgen.errors import UserError
+from jaxgen.recipes.registry import get
+from jaxgen.train.checkpoint import CHECKPOINT_DIR, Checkpointer, abstract_like
+from jaxgen.train.mesh import replicated
+
+
+def recipe_of(workdir: str, **overrides):
+    """The recipe saved in ``workdir``'s latest checkpoint, with ``overrides`` applied."""
+    checkpointer = open_checkpoints(workdir)
+    try:
+        record = checkpointer.config()
+    finally:
+        checkpointer.close()
+    return get(record["recipe"], **{**_flatten(record["config"]), **overrides})
+
+
+def load(workdir: str, *, step: int | None = None):
+    """``(recipe, state)`` of the run in ``workdir`` at ``step`` (default: the latest)."""
+    checkpointer = open_checkpoints(workdir)
+    try:
+        record = checkpointer.config(step)
+        recipe = get(record["recipe"], **_flatten(record["config"]))
+        fresh = lambda: recipe.init(jax.random.PRNGKey(0), recipe.example_batch())
+        abstract = abstract_like(jax.eval_shape(fresh), replicated(recipe.mesh))
+        state = checkpointer.restore(abstract, step)
+    finally:
+        checkpointer.close()
+    return recipe, state
+
+
+def open_checkpoints(workdir: str) -> Checkpointer:
+    if not os.path.isdir(workdir):
+        raise UserError(f"no such workdir: {workdir}")
+    checkpointer = None
+    if os.path.isdir(os.path.join(workdir, CHECKPOINT_DIR)):
+        checkpointer = Checkpointer(workdir, create=False)
+    if checkpointer is None or checkpointer.latest_step() is None:
+        if checkpointer is not None:
+            checkpointer.close()
+        raise UserError(f"{workdir} holds no checkpoint; train first with "
+                        f"`jaxgen train RECIPE --workdir {workdir}`")
+    return checkpointer
+
+
+def _flatten(config: dict, prefix="") -> dict:
+    flat = {}
+    for key, value in config.items():
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            flat[prefix + key] = value
+    return flat

@@ -1,0 +1,33 @@
+"""``Recipe``: what the training loop needs from a model, a loss, a rule and data."""
+
+from collections.abc import Callable
+from typing import NamedTuple
+
+import ml_collections
+from jax.sharding import Mesh
+
+
+class Recipe(NamedTuple):
+    """A configured training setup (built by ``jaxgen.recipes.get``).
+
+    Attributes:
+      name: the registered recipe name.
+      config: the ``ml_collections.ConfigDict`` it was built from.
+      init: ``init(key, batch) -> TrainState`` (replicated over the mesh).
+      step: ``step(state, batch) -> (state, metrics)``, jitted and sharded; donates ``state``.
+      sample: ``sample(state, key, n) -> batch`` of ``n`` generated examples.
+      dataset: ``dataset(split) -> jaxgen.data.Dataset`` (lazy: sampling needs no data).
+      example_batch: ``example_batch() -> batch`` of zeros with the data's shapes.
+      batches_per_step: batches one step consumes (stacked on a leading axis when > 1).
+      mesh: the device mesh.
+    """
+
+    name: str
+    config: ml_collections.ConfigDict
+    init: Callable
+    step: Callable
+    sample: Callable
+    dataset: Callable
+    example_batch: Callable
+    batches_per_step: int
+    mesh: Mesh
