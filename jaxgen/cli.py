@@ -36,8 +36,14 @@ def _parser():
     train = commands.add_parser("train", help="train a recipe (resumes an existing workdir)")
     train.add_argument("recipe", help="recipe name (`jaxgen recipes` lists them)")
     train.add_argument("--workdir", help="run directory (default: runs/RECIPE)")
-    train.add_argument("--set", dest="overrides", action="append", default=[],
-                       metavar="KEY=VALUE", help="override a config value (repeatable)")
+    train.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a config value (repeatable)",
+    )
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
     train.set_defaults(command=_train)
 
@@ -45,8 +51,10 @@ def _parser():
     sample.add_argument("workdir")
     sample.add_argument("--n", type=int, default=64, help="number of samples (default 64)")
     sample.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
-    sample.add_argument("--out", help="output .png (picture) or .npz (arrays); "
-                        "default WORKDIR/samples/sample_seedS.png")
+    sample.add_argument(
+        "--out",
+        help="output .png (picture) or .npz (arrays); default WORKDIR/samples/sample_seedS.png",
+    )
     sample.set_defaults(command=_sample)
 
     recipes = commands.add_parser("recipes", help="list the recipes")
@@ -66,18 +74,20 @@ def _parse_overrides(pairs):
 
 def _train(args):
     from jaxgen import recipes
-    from jaxgen.train import train
     from jaxgen.recipes.restore import recipe_of
+    from jaxgen.train import train
     from jaxgen.train.checkpoint import CHECKPOINT_DIR
 
     overrides = _parse_overrides(args.overrides)
     workdir = os.path.abspath(args.workdir or os.path.join("runs", args.recipe))
     if os.path.isdir(os.path.join(workdir, CHECKPOINT_DIR)) and os.listdir(
-            os.path.join(workdir, CHECKPOINT_DIR)):
+        os.path.join(workdir, CHECKPOINT_DIR)
+    ):
         recipe = recipe_of(workdir, **overrides)
         if recipe.name != args.recipe:
-            raise UserError(f"{workdir} holds a {recipe.name} run, not {args.recipe}; "
-                            "choose another --workdir")
+            raise UserError(
+                f"{workdir} holds a {recipe.name} run, not {args.recipe}; choose another --workdir"
+            )
     else:
         recipe = recipes.get(args.recipe, **overrides)
     state = train(recipe, workdir, progress=not args.no_progress)

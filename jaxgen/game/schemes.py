@@ -88,7 +88,9 @@ def alternating(optimizer, d_steps: int = 1, g_steps: int = 1, *, d_first: bool 
             grad, losses, model_state, metrics = player_gradient(
                 game, player, params, model_state, batch, step_key
             )
-            own, opt_state = apply_player_update(optimizer, grad, opt_state, getattr(params, player))
+            own, opt_state = apply_player_update(
+                optimizer, grad, opt_state, getattr(params, player)
+            )
             loss = getattr(losses, player)
             return (params._replace(**{player: own}), model_state, opt_state), (loss, metrics)
 
@@ -114,8 +116,14 @@ def alternating(optimizer, d_steps: int = 1, g_steps: int = 1, *, d_first: bool 
         for player, player_key in zip(order, jax.random.split(key), strict=True):
             num_steps, batches = inputs[player]
             params, model_state, player_opt, (loss, player_metrics) = player_steps(
-                player, num_steps, game, params, model_state, getattr(opt_state, player),
-                batches, player_key,
+                player,
+                num_steps,
+                game,
+                params,
+                model_state,
+                getattr(opt_state, player),
+                batches,
+                player_key,
             )
             opt_state = opt_state._replace(**{player: player_opt})
             losses[player] = loss

@@ -21,8 +21,16 @@ KERNEL = (4, 4)
 STRIDES = (2, 2)
 
 
-def upsampling_plan(resolution: int) -> tuple[int, int]:
-    """``(base, n)`` with ``resolution = base · 2^n``, base in {4, 7}, n ≥ 1."""
+def upsampling_plan(resolution: int, stages: int | None = None) -> tuple[int, int]:
+    """``(base, n)`` with ``resolution = base · 2^n`` and n ≥ 1 stride-2 stages.
+
+    By default base is 4 or 7 (8, 16, 28, 32, 64 → n = 1, 2, 2, 3, 4); ``stages`` sets n,
+    e.g. 8×8 from a 2×2 base with ``stages=2``.
+    """
+    if stages is not None:
+        if stages >= 1 and resolution % 2**stages == 0:
+            return resolution // 2**stages, stages
+        raise ValueError(f"DCGAN resolution {resolution} cannot be reached by {stages} doublings")
     for base in (4, 7):
         n, size = 0, resolution
         while size > base and size % 2 == 0:
@@ -31,7 +39,8 @@ def upsampling_plan(resolution: int) -> tuple[int, int]:
         if size == base and n >= 1:
             return base, n
     raise ValueError(
-        f"DCGAN resolution must be 4 or 7 times a power of two (8, 16, 28, 32, 64), got {resolution}"
+        "DCGAN resolution must be 4 or 7 times a power of two (8, 16, 28, 32, 64), "
+        f"got {resolution}"
     )
 
 
@@ -41,10 +50,11 @@ class DCGANGenerator(nn.Module):
     resolution: int = 28
     channels: int = 1
     width: int = 128
+    stages: int | None = None  # stride-2 layers; default from the resolution
 
     @nn.compact
     def __call__(self, z, train: bool = True):
-        base, n = upsampling_plan(self.resolution)
+        base, n = upsampling_plan(self.resolution, self.stages)
         features = self.width * 2 ** (n - 1)
         x = nn.Dense(base * base * features)(z)
         x = x.reshape(z.shape[0], base, base, features)
@@ -61,10 +71,11 @@ class DCGANDiscriminator(nn.Module):
 
     resolution: int = 28
     width: int = 64
+    stages: int | None = None
 
     @nn.compact
     def __call__(self, x, train: bool = True):
-        _, n = upsampling_plan(self.resolution)
+        _, n = upsampling_plan(self.resolution, self.stages)
         for stage in range(n):
             x = nn.Conv(self.width * 2**stage, KERNEL, STRIDES, "SAME")(x)
             if stage > 0:  # no batch norm on the input layer

@@ -4,6 +4,7 @@
 G has 17,154 parameters and D 17,025.
 """
 
+import math
 from collections.abc import Sequence
 
 import flax.linen as nn
@@ -33,7 +34,7 @@ class MLPGenerator(nn.Module):
     @nn.compact
     def __call__(self, z, train: bool = True):
         del train  # no batch norm; the argument keeps the generator interface uniform
-        out = MLP(self.hidden, int(jnp.prod(jnp.array(self.output_shape))))(z)
+        out = MLP(self.hidden, math.prod(self.output_shape))(z)
         out = jnp.tanh(out) if self.tanh_output else out
         return out.reshape(z.shape[0], *self.output_shape)
 

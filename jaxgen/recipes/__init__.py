@@ -13,7 +13,8 @@ from jaxgen.recipes.restore import load
 
 for _module in (gan_ring8, dcgan_digits, dcgan_mnist, dcgan_cifar10, dcgan_celeba64):
     _name = _module.__name__.rsplit(".", 1)[1]
-    register(_name, configured(_module.get_config, functools.partial(gan.build, _name),
-                               _module.PRESETS))
+    register(
+        _name, configured(_module.get_config, functools.partial(gan.build, _name), _module.PRESETS)
+    )
 
 __all__ = ["configured", "get", "load", "names", "register"]

@@ -39,6 +39,7 @@ def base_config() -> ml_collections.ConfigDict:
     c.network = "dcgan"
     c.latent_dim = 100
     c.g_width = 128  # dcgan: channels of G's last hidden layer; mlp: hidden width
+    c.dcgan_stages = 0  # dcgan: stride-2 layers per network; 0: from image_size (base 4 or 7)
     c.d_width = 64
     c.mlp_depth = 2  # mlp only: hidden layers
     # objective and rule
@@ -68,11 +69,19 @@ def build(name: str, config: ml_collections.ConfigDict) -> Recipe:
     mesh = data_mesh()
     check_batch_size(config.batch_size, mesh)
     generator, discriminator, data_key = _networks(config)
-    game = adversarial(generator, discriminator, get_objective(config.objective),
-                       latent_dim=config.latent_dim, data_key=data_key)
+    game = adversarial(
+        generator,
+        discriminator,
+        get_objective(config.objective),
+        latent_dim=config.latent_dim,
+        data_key=data_key,
+    )
     adam = lambda lr: optax.adam(lr, b1=config.beta1, b2=config.beta2)
-    rule = alternating(Pair(adam(config.g_learning_rate), adam(config.d_learning_rate)),
-                       d_steps=config.d_steps, g_steps=config.g_steps)
+    rule = alternating(
+        Pair(adam(config.g_learning_rate), adam(config.d_learning_rate)),
+        d_steps=config.d_steps,
+        g_steps=config.g_steps,
+    )
     data_shape = _data_shape(config)
 
     def example_batch():
@@ -84,8 +93,12 @@ def build(name: str, config: ml_collections.ConfigDict) -> Recipe:
         g_vars = dict(generator.init(g_key, z, train=False))
         d_vars = dict(discriminator.init(d_key, batch[data_key][:1], train=False))
         params = Pair(g_vars.pop("params"), d_vars.pop("params"))
-        return TrainState.create(params=params, model_state=Pair(g_vars, d_vars),
-                                 rule_state=rule.init(params), key=root_key)
+        return TrainState.create(
+            params=params,
+            model_state=Pair(g_vars, d_vars),
+            rule_state=rule.init(params),
+            key=root_key,
+        )
 
     init = jax.jit(init_fn, out_shardings=replicated(mesh))
 
@@ -96,28 +109,55 @@ def build(name: str, config: ml_collections.ConfigDict) -> Recipe:
         return {data_key: fake}
 
     def dataset(split="train"):
-        kwargs = {} if config.network == "mlp" and data_key == "x" else {
-            "image_size": config.image_size}
-        return data.load(config.data, split, batch_size=config.batch_size, seed=config.seed,
-                         data_dir=config.data_dir, **kwargs)
+        kwargs = (
+            {} if config.network == "mlp" and data_key == "x" else {"image_size": config.image_size}
+        )
+        return data.load(
+            config.data,
+            split,
+            batch_size=config.batch_size,
+            seed=config.seed,
+            data_dir=config.data_dir,
+            **kwargs,
+        )
 
-    step = compile_step(make_train_step(game, rule, batches_per_step=config.d_steps), mesh,
-                        stacked=config.d_steps > 1)
-    return Recipe(name=name, config=config, init=init, step=step, sample=sample,
-                  dataset=dataset, example_batch=example_batch,
-                  batches_per_step=config.d_steps, mesh=mesh)
+    step = compile_step(
+        make_train_step(game, rule, batches_per_step=config.d_steps),
+        mesh,
+        stacked=config.d_steps > 1,
+    )
+    return Recipe(
+        name=name,
+        config=config,
+        init=init,
+        step=step,
+        sample=sample,
+        dataset=dataset,
+        example_batch=example_batch,
+        batches_per_step=config.d_steps,
+        mesh=mesh,
+    )
 
 
 def _check(config):
     if config.network not in NETWORKS:
         raise UserError(f"unknown network {config.network!r}: {closest(config.network, NETWORKS)}")
-    for key in ("batch_size", "steps", "latent_dim", "d_steps", "g_steps", "log_every",
-                "checkpoint_every", "keep_checkpoints", "num_samples"):
+    for key in (
+        "batch_size",
+        "steps",
+        "latent_dim",
+        "d_steps",
+        "g_steps",
+        "log_every",
+        "checkpoint_every",
+        "keep_checkpoints",
+        "num_samples",
+    ):
         if config[key] < 1:
             raise UserError(f"config key {key!r} must be at least 1, got {config[key]}")
     if config.network == "dcgan":
         try:
-            nn.dcgan.upsampling_plan(config.image_size)
+            nn.dcgan.upsampling_plan(config.image_size, config.dcgan_stages or None)
         except ValueError as error:
             raise UserError(f"{error}; set --set image_size=...") from None
 
@@ -137,11 +177,18 @@ def _networks(config):
     data_key = "x" if _is_points(config) else "image"
     if config.network == "dcgan":
         if data_key == "x":
-            raise UserError(f"the dcgan network needs images; {config.data} gives 2-D points: "
-                            "use --set network=mlp")
-        return (nn.DCGANGenerator(config.image_size, config.channels, config.g_width),
-                nn.DCGANDiscriminator(config.image_size, config.d_width), data_key)
-    generator = nn.MLPGenerator(shape, (config.g_width,) * config.mlp_depth,
-                                tanh_output=data_key == "image")
+            raise UserError(
+                f"the dcgan network needs images; {config.data} gives 2-D points: "
+                "use --set network=mlp"
+            )
+        stages = config.dcgan_stages or None
+        return (
+            nn.DCGANGenerator(config.image_size, config.channels, config.g_width, stages),
+            nn.DCGANDiscriminator(config.image_size, config.d_width, stages),
+            data_key,
+        )
+    generator = nn.MLPGenerator(
+        shape, (config.g_width,) * config.mlp_depth, tanh_output=data_key == "image"
+    )
     discriminator = nn.MLPDiscriminator((config.d_width,) * config.mlp_depth)
     return generator, discriminator, data_key

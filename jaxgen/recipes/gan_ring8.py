@@ -13,8 +13,16 @@ from jaxgen.recipes import gan
 
 PRESETS = {
     "default": {},
-    "tiny": {"g_width": 16, "d_width": 16, "batch_size": 8, "steps": 20, "log_every": 5,
-             "sample_every": 10, "checkpoint_every": 10, "num_samples": 64},
+    "tiny": {
+        "g_width": 16,
+        "d_width": 16,
+        "batch_size": 8,
+        "steps": 20,
+        "log_every": 5,
+        "sample_every": 10,
+        "checkpoint_every": 10,
+        "num_samples": 64,
+    },
 }
 
 

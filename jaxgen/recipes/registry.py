@@ -26,8 +26,9 @@ def names() -> list[str]:
 def get(name: str, **overrides):
     """The recipe ``name`` with config ``overrides`` (``preset="tiny"`` for the test preset)."""
     if name not in _FACTORIES:
-        raise UserError(f"unknown recipe {name!r}: {closest(name, _FACTORIES)} "
-                        "(`jaxgen recipes` lists them)")
+        raise UserError(
+            f"unknown recipe {name!r}: {closest(name, _FACTORIES)} (`jaxgen recipes` lists them)"
+        )
     return _FACTORIES[name](**overrides)
 
 
@@ -95,4 +96,6 @@ def _parse(key, value, current):
         return ast.literal_eval(value)
     except (ValueError, SyntaxError):
         kind = type(current).__name__
-        raise UserError(f"config key {key!r} takes a {kind} (now {current!r}), got {value!r}")
+        raise UserError(
+            f"config key {key!r} takes a {kind} (now {current!r}), got {value!r}"
+        ) from None

@@ -43,8 +43,10 @@ def open_checkpoints(workdir: str) -> Checkpointer:
     if checkpointer is None or checkpointer.latest_step() is None:
         if checkpointer is not None:
             checkpointer.close()
-        raise UserError(f"{workdir} holds no checkpoint; train first with "
-                        f"`jaxgen train RECIPE --workdir {workdir}`")
+        raise UserError(
+            f"{workdir} holds no checkpoint; train first with "
+            f"`jaxgen train RECIPE --workdir {workdir}`"
+        )
     return checkpointer
 
 

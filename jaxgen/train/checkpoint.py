@@ -51,7 +51,7 @@ class Checkpointer:
         return restored.config
 
     def restore(self, abstract_state, step: int | None = None):
-        """The TrainState at ``step`` (default: latest), shaped and sharded like ``abstract_state``."""
+        """The TrainState at ``step`` (default: latest), shaped and sharded like the target."""
         step = self._require_step(step)
         args = ocp.args.Composite(state=ocp.args.StandardRestore(abstract_state))
         return self._read(step, args).state
@@ -74,8 +74,9 @@ class Checkpointer:
             return self._manager.restore(step, args=args)
         except Exception as error:  # Orbax/TensorStore raise many types for one cause.
             earlier = [s for s in self.all_steps() if s < step]
+            step_dir = os.path.join(self.directory, str(step))
             fallback = (
-                f"delete {os.path.join(self.directory, str(step))} to resume from step {earlier[-1]}"
+                f"delete {step_dir} to resume from step {earlier[-1]}"
                 if earlier
                 else "start again in a new --workdir"
             )

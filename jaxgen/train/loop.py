@@ -64,8 +64,14 @@ def train(recipe, workdir: str, *, progress: bool = True, log=print):
     position = int(state.data_state)
     pending = []  # (step, metrics on device) not yet checked and logged
     stop = _StopFlag()
-    bar = tqdm(total=config.steps, initial=start, disable=not progress, unit="step",
-               dynamic_ncols=True, file=sys.stderr)
+    bar = tqdm(
+        total=config.steps,
+        initial=start,
+        disable=not progress,
+        unit="step",
+        dynamic_ncols=True,
+        file=sys.stderr,
+    )
 
     def flush():
         if not pending:
@@ -93,20 +99,25 @@ def train(recipe, workdir: str, *, progress: bool = True, log=print):
             for step in range(start + 1, config.steps + 1):
                 batch = _batches(dataset, position, recipe.batches_per_step)
                 position += recipe.batches_per_step
-                state, metrics = recipe.step(state, put_batch(batch, recipe.mesh,
-                                                              stacked=recipe.batches_per_step > 1))
+                state, metrics = recipe.step(
+                    state, put_batch(batch, recipe.mesh, stacked=recipe.batches_per_step > 1)
+                )
                 pending.append((step, metrics))
                 bar.update(1)
                 if step % config.log_every == 0:
                     flush()
-                if config.sample_every and (step % config.sample_every == 0 or step == config.steps):
+                if config.sample_every and (
+                    step % config.sample_every == 0 or step == config.steps
+                ):
                     _write_samples(recipe, state, sample_key, step, workdir, writer)
                 if step % config.checkpoint_every == 0 or step == config.steps or stop.requested:
                     save(step)
                 if stop.requested:
                     bar.close()
-                    log(f"stopped by {stop.requested} at step {step}; checkpoint saved in "
-                        f"{checkpointer.directory}; run the same command to resume")
+                    log(
+                        f"stopped by {stop.requested} at step {step}; checkpoint saved in "
+                        f"{checkpointer.directory}; run the same command to resume"
+                    )
                     break
             flush()
             if start == config.steps == int(state.step):
@@ -142,8 +153,9 @@ def _all_finite(tree):
 
 def _raise_if_diverged(steps, values, checkpointer):
     for step, metrics in zip(steps, values, strict=True):
-        bad = [name for name, v in metrics.items() if name.startswith("loss") and
-               not np.isfinite(v)]
+        bad = [
+            name for name, v in metrics.items() if name.startswith("loss") and not np.isfinite(v)
+        ]
         if bad:
             name = bad[0]
             raise TrainingDiverged(

@@ -82,8 +82,9 @@ def test_alternating_d_steps_use_one_stacked_batch_each():
     rule = alternating(optax.sgd(0.25), d_steps=3, g_steps=2)
     params = Pair(jnp.float64(0.0), jnp.float64(1.0))
     batch = {"x": jnp.array([[1.0], [2.0], [3.0]])}  # [d_steps, B=1]
-    new, _, _, metrics = rule.step(quadratic_with_batch, params, None, rule.init(params), batch,
-                                   jax.random.PRNGKey(0))
+    new, _, _, metrics = rule.step(
+        quadratic_with_batch, params, None, rule.init(params), batch, jax.random.PRNGKey(0)
+    )
     d, g = 1.0, 0.0
     for _ in range(3):  # d ← d − 0.25·2(d + g)
         d -= 0.25 * 2 * (d + g)

@@ -1,0 +1,117 @@
+"""Image sets of TensorFlow Datasets, read by random access without TensorFlow.
+
+``tfds:<name>`` reads the split through ``builder.as_data_source``, TFDS's random-access reader
+of array_record files, one record at a time. That reader needs neither TensorFlow nor the
+network, but it needs the data prepared in array_record format once (``tfds build <name>
+--file_format=array_record``, which does need TensorFlow). ``tfds.data_source`` is avoided on
+purpose: it tries to download and prepare.
+
+Images are the ``image`` feature (uint8 ``[height, width, channels]``), labels the ``label``
+feature where there is one. With ``image_size`` different from the stored size, each image is
+center-cropped to a square and resized bilinearly (celeb_a: 218x178 -> 178x178 -> 64x64).
+
+TFDS is imported only when a ``tfds:`` set is loaded: its import is slow.
+"""
+
+import numpy as np
+
+from jaxgen.data import formats
+from jaxgen.data.dataset import check_count
+from jaxgen.data.finite import finite_dataset
+from jaxgen.data.resize import center_crop, resize
+from jaxgen.errors import UserError, closest
+
+PREFIX = "tfds:"
+MAX_VALUE = 255
+
+
+def _builder(tfds, name, data_dir):
+    try:
+        return tfds.builder(name, data_dir=data_dir, try_gcs=False)
+    except tfds.core.registered.DatasetNotFoundError:
+        known = tfds.list_builders(with_community_datasets=False)
+        raise UserError(f"unknown TFDS data set {name!r}: {closest(name, known)}") from None
+
+
+def _check_split(name, split, builder):
+    """A UserError unless every split that ``split`` names exists.
+
+    Split names are known only once the data is prepared; unprepared data fails later anyway.
+    """
+    known = list(builder.info.splits.keys())
+    parts = [part.split("[")[0] for part in split.split("+")]  # e.g. "train[:10%]+test"
+    if known and not set(parts) <= set(known):
+        raise UserError(f"{PREFIX}{name} has no split {split!r}; its splits are {', '.join(known)}")
+
+
+def _data_source(name, split, builder):
+    try:
+        return builder.as_data_source(split=split)
+    except NotImplementedError:
+        root = builder.data_dir_root
+        raise UserError(
+            f"{PREFIX}{name} (split {split!r}) is not prepared in array_record format under "
+            f"{root}; prepare it once (this step needs TensorFlow) with: tfds build {name} "
+            f"--file_format=array_record --data_dir={root}"
+        ) from None
+
+
+def _image_transform(name, stored_shape, image_size):
+    """The function that brings one stored image to ``[image_size, image_size, channels]``."""
+    height, width, _ = stored_shape
+    if image_size is None:
+        if height is None or width is None:
+            raise UserError(f"{PREFIX}{name} has images of varying size; pass image_size")
+        return lambda image: image
+    if (height, width) == (image_size, image_size):
+        return lambda image: image
+    return lambda image: resize(center_crop(image)[None], image_size)[0]
+
+
+def tfds_dataset(name, split, *, format, image_size, data_dir, **dataset_kwargs):
+    """The Dataset of ``tfds:<name>``; ``dataset_kwargs`` as in ``Dataset``."""
+    if not name:
+        raise UserError(f"{PREFIX} needs a TFDS name, e.g. {PREFIX}mnist")
+    import tensorflow_datasets as tfds
+
+    builder = _builder(tfds, name, data_dir)
+    _check_split(name, split, builder)
+    source = _data_source(name, split, builder)
+    features = builder.info.features
+    if "image" not in features:
+        raise UserError(f"{PREFIX}{name} has no 'image' feature; its features: {list(features)}")
+    if not len(source):
+        raise UserError(f"{PREFIX}{name} split {split!r} is empty")
+    if features["image"].np_dtype != np.uint8:
+        raise UserError(
+            f"{PREFIX}{name} stores {features['image'].np_dtype} images; only uint8 "
+            "images are supported"
+        )
+    image_shape = features["image"].shape
+    if image_size is not None:
+        image_size = check_count(image_size, "image_size")
+    transform = _image_transform(name, image_shape, image_size)
+    has_label = "label" in features
+
+    def read(indices, draw_keys):
+        records = [source[int(index)] for index in indices]  # __getitems__ fails under mock_data
+        images = np.stack([transform(record["image"]) for record in records])
+        batch = {"image": formats.encode(images, format, MAX_VALUE, draw_keys)}
+        if has_label:
+            batch["label"] = np.array([record["label"] for record in records], np.int32)
+        return batch
+
+    size = image_shape[:2] if image_size is None else (image_size, image_size)
+    element_spec = {"image": ((*size, image_shape[2]), formats.dtype(format))}
+    info = {"format": format, "split": split}
+    if has_label:
+        element_spec["label"] = ((), np.dtype(np.int32))
+        info["num_classes"] = getattr(features["label"], "num_classes", None)
+    return finite_dataset(
+        PREFIX + name,
+        read,
+        len(source),
+        element_spec=element_spec,
+        info=info,
+        **dataset_kwargs,
+    )
