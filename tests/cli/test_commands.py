@@ -14,15 +14,21 @@ def test_recipes_lists_every_recipe(capsys):
         assert name in out
 
 
-@pytest.mark.parametrize("name, key, shape", [
-    ("dcgan_digits", "image", (8, 8, 1)),
-    ("gan_ring8", "x", (2,)),
-])  # fmt: skip
-def test_train_then_sample_from_the_checkpoint_alone(capsys, tmp_path, monkeypatch, name, key,
-                                                     shape):  # fmt: skip
+@pytest.mark.parametrize(
+    "name, key, shape",
+    [
+        ("dcgan_digits", "image", (8, 8, 1)),
+        ("gan_ring8", "x", (2,)),
+    ],
+)
+def test_train_then_sample_from_the_checkpoint_alone(
+    capsys, tmp_path, monkeypatch, name, key, shape
+):
     workdir = str(tmp_path / "run")
-    assert cli.main(["train", name, "--workdir", workdir, "--set", "preset=tiny",
-                     "--no-progress"]) == 0  # fmt: skip
+    assert (
+        cli.main(["train", name, "--workdir", workdir, "--set", "preset=tiny", "--no-progress"])
+        == 0
+    )
     out = capsys.readouterr().out
     assert f"trained {name} to step 20" in out
     latest = tmp_path / "run" / "samples" / "latest.png"

@@ -50,9 +50,17 @@ def test_missing_tfds_data_set(capsys, tmp_path):
     empty = tmp_path / "tfds"
     empty.mkdir()
     status, err = run_cli(
-        capsys, "train", "dcgan_cifar10", "--workdir", str(tmp_path / "run"),
-        "--set", "preset=tiny", "--set", f"data_dir={empty}", "--no-progress",
-    )  # fmt: skip
+        capsys,
+        "train",
+        "dcgan_cifar10",
+        "--workdir",
+        str(tmp_path / "run"),
+        "--set",
+        "preset=tiny",
+        "--set",
+        f"data_dir={empty}",
+        "--no-progress",
+    )
     assert_one_line(status, err, "cifar10", "array_record")
 
 
@@ -65,8 +73,12 @@ def test_sample_from_a_workdir_without_checkpoint(capsys, tmp_path):
 
 def test_corrupted_checkpoint(capsys, tmp_path):
     workdir = str(tmp_path)
-    assert cli.main(["train", "gan_ring8", "--workdir", workdir, "--set", "preset=tiny",
-                     "--no-progress"]) == 0  # fmt: skip
+    assert (
+        cli.main(
+            ["train", "gan_ring8", "--workdir", workdir, "--set", "preset=tiny", "--no-progress"]
+        )
+        == 0
+    )
     for root, _, files in os.walk(tmp_path / "checkpoints" / "20"):
         for name in files:
             with open(os.path.join(root, name), "wb") as f:
@@ -79,8 +91,19 @@ def test_corrupted_checkpoint(capsys, tmp_path):
 @pytest.mark.parametrize("batch_size, suggestion", [(12, "8 or 16"), (4, "8")])
 def test_batch_that_the_devices_do_not_divide(tmp_path, batch_size, suggestion):
     env = {**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=8"}
-    command = [sys.executable, "-m", "jaxgen.cli", "train", "gan_ring8", "--workdir",
-               str(tmp_path), "--set", "preset=tiny", "--set", f"batch_size={batch_size}"]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "jaxgen.cli",
+        "train",
+        "gan_ring8",
+        "--workdir",
+        str(tmp_path),
+        "--set",
+        "preset=tiny",
+        "--set",
+        f"batch_size={batch_size}",
+    ]
     result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
     err = result.stderr.strip()
     assert_one_line(result.returncode, err, "8 devices", suggestion)
