@@ -17,7 +17,8 @@ demo: $(STAMP)
 	$(BIN)/jaxgen train dcgan_digits --workdir runs/demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check jaxgen tests benchmarks experiments
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 test: lint
 	$(BIN)/python -m pytest -n 2 --dist loadgroup

@@ -16,7 +16,7 @@ import optax
 
 from jaxgen import data, nn
 from jaxgen.errors import UserError, closest
-from jaxgen.game import adversarial, alternating
+from jaxgen.game import adversarial, alternating, ema
 from jaxgen.game.adversarial import apply_module
 from jaxgen.losses import get_objective
 from jaxgen.train import Recipe, TrainState, compile_step, data_mesh, make_train_step
@@ -50,6 +50,7 @@ def base_config() -> ml_collections.ConfigDict:
     c.d_learning_rate = 2e-4
     c.beta1 = 0.5
     c.beta2 = 0.999
+    c.ema_decay = 0.0  # > 0: sample from a moving average of G's parameters (game.ema)
     # run
     c.batch_size = 64
     c.steps = 1000
@@ -82,6 +83,8 @@ def build(name: str, config: ml_collections.ConfigDict) -> Recipe:
         d_steps=config.d_steps,
         g_steps=config.g_steps,
     )
+    if config.ema_decay:
+        rule = ema(rule, config.ema_decay)
     data_shape = _data_shape(config)
 
     def example_batch():
@@ -105,7 +108,8 @@ def build(name: str, config: ml_collections.ConfigDict) -> Recipe:
     @functools.partial(jax.jit, static_argnums=2)
     def sample(state, key, n):
         z = jax.random.normal(key, (n, config.latent_dim), jnp.float32)
-        fake, _ = apply_module(generator, state.params.g, state.model_state.g, z, train=False)
+        params = state.rule_state.average.g if config.ema_decay else state.params.g
+        fake, _ = apply_module(generator, params, state.model_state.g, z, train=False)
         return {data_key: fake}
 
     def dataset(split="train"):

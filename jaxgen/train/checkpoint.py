@@ -67,6 +67,10 @@ class Checkpointer:
         step = self.latest_step() if step is None else step
         if step is None:
             raise UserError(f"no checkpoint in {self.directory}; train first with `jaxgen train`")
+        if step not in self.all_steps():
+            raise UserError(
+                f"no checkpoint of step {step} in {self.directory}; saved: {self.all_steps()}"
+            )
         return step
 
     def _read(self, step, args):
