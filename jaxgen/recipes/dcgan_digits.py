@@ -2,12 +2,17 @@
 
     jaxgen train dcgan_digits --workdir runs/demo
 
-The data ships with scikit-learn (1,797 images; the stratified train split of
-``jaxgen.data``), so it runs anywhere with no download. DCGAN at 8×8: G is z of 100 → Dense
-4×4×256 → BN → ReLU → ConvTranspose 1 (4×4, stride 2) → tanh; D is Conv 64 (4×4, stride 2)
-→ LeakyReLU 0.2 → Dense 1. Non-saturating loss, Adam(2e-4, β1 = 0.5).
-Expected: see README.md ("What the demo produces") for the time on 2 CPU cores and the
-share of samples that a digits classifier recognizes, measured by tests/test_demo.py.
+The data ships with scikit-learn (1,797 images; the 1,438-image stratified train split of
+``jaxgen.data``), so it runs anywhere with no download. DCGAN at 8×8 with two stride-2 stages
+per network, the ``dcgan_mnist`` networks from a 2×2 instead of a 7×7 base: G is z of 100 →
+Dense 2×2×256 → BN → ReLU → ConvTranspose 128 → BN → ReLU → ConvTranspose 1 → tanh
+(630,657 parameters); D is Conv 64 → LeakyReLU 0.2 → Conv 128 → BN → LeakyReLU 0.2 → Dense 1
+(133,057); 4×4 kernels, stride 2. Non-saturating loss, Adam(5e-4, β1 = 0.5) for both.
+
+Why these choices (measured with the classifier of tests/test_demo.py, share of 1,000
+samples with a top probability ≥ 0.8 after 3,000 steps): one stage per network 20%; two
+stages 46%; two stages with learning rate 5e-4 instead of DCGAN's 2e-4 59%; wider D (128)
+48% at 3× the time. Expected: see README.md ("What the demo produces").
 """
 
 from jaxgen.recipes import gan
@@ -32,10 +37,13 @@ def get_config():
     c = gan.base_config()
     c.data = "digits"
     c.image_size = 8
-    c.g_width = 256
+    c.dcgan_stages = 2
+    c.g_width = 128
     c.d_width = 64
+    c.g_learning_rate = 5e-4
+    c.d_learning_rate = 5e-4
     c.batch_size = 64
-    c.steps = 3000
+    c.steps = 8000
     c.sample_every = 500
     c.checkpoint_every = 1000
     return c

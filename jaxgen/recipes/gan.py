@@ -69,7 +69,7 @@ def build(name: str, config: ml_collections.ConfigDict) -> Recipe:
     _check(config)
     mesh = data_mesh()
     check_batch_size(config.batch_size, mesh)
-    generator, discriminator, data_key = _networks(config)
+    generator, discriminator, data_key = networks(config)
     game = adversarial(
         generator,
         discriminator,
@@ -176,7 +176,8 @@ def _data_shape(config):
     return (config.image_size, config.image_size, config.channels)
 
 
-def _networks(config):
+def networks(config):
+    """``(generator, discriminator, data_key)`` of a GAN config."""
     shape = _data_shape(config)
     data_key = "x" if _is_points(config) else "image"
     if config.network == "dcgan":

@@ -7,9 +7,17 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 
-def image_grid(images: np.ndarray, *, columns: int | None = None, pad: int = 1) -> np.ndarray:
-    """images [N, H, W, C] in [−1, 1] → one uint8 image [rows·(H+pad)+pad, ..., C]."""
+def image_grid(
+    images: np.ndarray, *, columns: int | None = None, pad: int = 1, min_tile: int = 32
+) -> np.ndarray:
+    """images [N, H, W, C] in [−1, 1] → one uint8 image [rows·(H+pad)+pad, ..., C].
+
+    Images smaller than ``min_tile`` pixels are enlarged by an integer factor (nearest
+    neighbour), so that an 8×8 digit is visible without zooming and stays pixel-exact.
+    """
     images = np.asarray(images, np.float32)
+    scale = max(1, -(-min_tile // max(images.shape[1:3])))
+    images = images.repeat(scale, axis=1).repeat(scale, axis=2)
     n, h, w, c = images.shape
     columns = columns or math.ceil(math.sqrt(n))
     rows = math.ceil(n / columns)
@@ -28,7 +36,7 @@ def scatter_plot(points: np.ndarray, *, reference=None, size: int = 512, extent=
     everything = points if reference is None else np.concatenate([points, reference])
     if extent is None:
         finite = everything[np.all(np.isfinite(everything), axis=1)]
-        extent = 1.1 * float(np.max(np.abs(finite))) if len(finite) else 1.0
+        extent = (1.1 * float(np.max(np.abs(finite))) if len(finite) else 0.0) or 1.0
     canvas = Image.new("RGB", (size, size), "white")
     draw = ImageDraw.Draw(canvas)
 

@@ -109,7 +109,7 @@ def train(recipe, workdir: str, *, progress: bool = True, log=print):
                 if config.sample_every and (
                     step % config.sample_every == 0 or step == config.steps
                 ):
-                    _write_samples(recipe, state, sample_key, step, workdir, writer)
+                    _write_samples(recipe, state, sample_key, step, workdir, writer, dataset.info)
                 if step % config.checkpoint_every == 0 or step == config.steps or stop.requested:
                     save(step)
                 if stop.requested:
@@ -136,9 +136,10 @@ def _batches(dataset, position, count):
     return {k: np.stack([b[k] for b in batches]) for k in batches[0]}
 
 
-def _write_samples(recipe, state, key, step, workdir, writer):
+def _write_samples(recipe, state, key, step, workdir, writer, data_info):
     samples = jax.device_get(recipe.sample(state, key, recipe.config.num_samples))
-    image = picture(samples)
+    # Toy mixtures: the true modes drawn beneath the samples.
+    image = picture(samples, **({"reference": data_info["centers"]} if "x" in samples else {}))
     directory = os.path.join(workdir, SAMPLES_DIR)
     save_png(image, os.path.join(directory, f"step_{step:07d}.png"))
     save_png(image, os.path.join(directory, "latest.png"))

@@ -22,21 +22,29 @@ def test_gan_ring8_reference_networks():
     assert count(nn.MLPDiscriminator((128, 128)), jnp.zeros((1, 2))) == 17_025
 
 
-# (resolution, channels, g_width, d_width, latent) -> (G params, D params), by hand:
-# 8: G Dense 100→4·4·256 (413,696) + BN 512 + ConvT 4·4·256·1+1 (4,097);
-#    D Conv 4·4·1·64+64 (1,088) + Dense 4·4·64+1 (1,025).
+# Counted by hand, z of 100:
+# 8×8, one stage: G Dense 100→4·4·256 (413,696) + BN 512 + ConvT 4·4·256·1+1 (4,097);
+#                 D Conv 4·4·1·64+64 (1,088) + Dense 4·4·64+1 (1,025).
+# 8×8, two stages (dcgan_digits): G Dense 100→2·2·256 (103,424) + BN 512 + ConvT 4·4·256·128+128
+#   (524,416) + BN 256 + ConvT 4·4·128·1+1 (2,049); D Conv 1,088 + Conv 4·4·64·128+128
+#   (131,200) + BN 256 + Dense 2·2·128+1 (513).
 @pytest.mark.parametrize(
-    "resolution, channels, g_width, d_width, expected",
-    [
-        (8, 1, 256, 64, (418_305, 2_113)),
-    ],
+    "stages, g_width, expected",
+    [(None, 256, (418_305, 2_113)), (2, 128, (630_657, 133_057))],
 )
-def test_dcgan_digits_networks(resolution, channels, g_width, d_width, expected):
-    g = count(nn.DCGANGenerator(resolution, channels, g_width), jnp.zeros((1, 100)))
-    d = count(
-        nn.DCGANDiscriminator(resolution, d_width), jnp.zeros((1, resolution, resolution, channels))
-    )
+def test_dcgan_8x8_networks(stages, g_width, expected):
+    g = count(nn.DCGANGenerator(8, 1, g_width, stages), jnp.zeros((1, 100)))
+    d = count(nn.DCGANDiscriminator(8, 64, stages), jnp.zeros((1, 8, 8, 1)))
     assert (g, d) == expected
+
+
+def test_dcgan_digits_recipe_uses_the_pinned_networks():
+    from jaxgen import recipes
+
+    recipe = recipes.get("dcgan_digits")
+    state = jax.eval_shape(lambda: recipe.init(jax.random.PRNGKey(0), recipe.example_batch()))
+    sizes = [sum(x.size for x in jax.tree.leaves(p)) for p in state.params]
+    assert sizes == [630_657, 133_057]
 
 
 @pytest.mark.parametrize("resolution", [8, 16, 28, 32, 64])
