@@ -21,6 +21,15 @@ from jaxgen import recipes
 from jaxgen.train.mesh import put_batch
 
 
+def cpu_name():
+    try:
+        with open("/proc/cpuinfo") as f:
+            names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
+        return f"{names[0]} ({len(names)} threads)"
+    except (OSError, IndexError):
+        return platform.machine()
+
+
 def matmul_peak(n=2048, repeats=10):
     """Best float32 GFLOP/s of an n×n matmul."""
     a = jax.random.normal(jax.random.PRNGKey(0), (n, n), jnp.float32)
@@ -73,7 +82,7 @@ def main():
         )
     print(
         f"device: {jax.devices()[0].device_kind} x{jax.device_count()}, "
-        f"cpu: {platform.processor() or platform.machine()}, jax {jax.__version__}"
+        f"cpu: {cpu_name()}, jax {jax.__version__}"
     )
     print(f"float32 matmul peak (2048², best of 10): {peak:.1f} GFLOP/s")
     header = ("recipe", "batch", "steps/s", "GFLOP/step", "GFLOP/s", "of peak")

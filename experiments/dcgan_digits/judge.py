@@ -40,3 +40,31 @@ def judge_samples(judge, images):
     probabilities = judge.predict_proba(pixels(images))
     shares = np.bincount(probabilities.argmax(axis=1), minlength=10) / len(images)
     return float(np.mean(probabilities.max(axis=1) >= CONFIDENCE)), shares
+
+
+def main():
+    """``python -m experiments.dcgan_digits.judge WORKDIR``: judges 1,000 samples of a run."""
+    import sys
+
+    import jax
+
+    import jaxgen
+
+    judge = fit_judge()
+    features, labels = digits_split("test")
+    print(
+        f"judge on real test digits: accuracy {np.mean(judge.predict(features) == labels):.3f}, "
+        f"confident {confident_share(judge, features):.3f}; on uniform noise: confident "
+        f"{confident_share(judge, np.random.default_rng(0).uniform(0, 1, (2000, 64))):.3f}"
+    )
+    recipe, state = jaxgen.load(sys.argv[1])
+    images = recipe.sample(state, jax.random.PRNGKey(0), 1000)["image"]
+    confident, shares = judge_samples(judge, images)
+    print(
+        f"{recipe.name} step {int(state.step)}, 1,000 samples: confident {confident:.3f}, "
+        f"class shares {np.array2string(shares, precision=3)}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -71,6 +71,7 @@ def train(recipe, workdir: str, *, progress: bool = True, log=print):
         unit="step",
         dynamic_ncols=True,
         file=sys.stderr,
+        mininterval=0.1 if sys.stderr.isatty() else 30,  # few lines in a log file
     )
 
     def flush():
@@ -120,8 +121,11 @@ def train(recipe, workdir: str, *, progress: bool = True, log=print):
                     )
                     break
             flush()
-            if start == config.steps == int(state.step):
-                log(f"{workdir} already holds {config.steps} steps; raise --set steps=N to go on")
+            if start >= config.steps:
+                log(
+                    f"{workdir} already holds {start} steps (steps={config.steps}); "
+                    "raise --set steps=N to go on"
+                )
     finally:
         bar.close()
         checkpointer.close()
