@@ -13,21 +13,7 @@ the transposed convolutions (see benchmarks/dcgan_step.py).
 
 from jaxgen.recipes import gan
 
-PRESETS = {
-    "default": {},
-    "tiny": {
-        "image_size": 8,
-        "g_width": 8,
-        "d_width": 8,
-        "latent_dim": 8,
-        "batch_size": 8,
-        "steps": 20,
-        "log_every": 5,
-        "sample_every": 10,
-        "checkpoint_every": 10,
-        "num_samples": 16,
-    },
-}
+PRESETS = {"default": {}, "tiny": gan.TINY_IMAGES}
 
 
 def get_config():

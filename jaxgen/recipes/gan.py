@@ -25,6 +25,20 @@ from jaxgen.types import Pair
 
 NETWORKS = ("dcgan", "mlp")
 
+# The `tiny` preset of the image recipes, for tests: 8×8 images, widths of 8, batch 8, 20 steps.
+TINY_IMAGES = {
+    "image_size": 8,
+    "g_width": 8,
+    "d_width": 8,
+    "latent_dim": 8,
+    "batch_size": 8,
+    "steps": 20,
+    "log_every": 5,
+    "sample_every": 10,
+    "checkpoint_every": 10,
+    "num_samples": 16,
+}
+
 
 def base_config() -> ml_collections.ConfigDict:
     """The keys every GAN recipe has, with neutral defaults; recipes override them."""
