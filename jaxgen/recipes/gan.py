@@ -127,16 +127,13 @@ def build(name: str, config: ml_collections.ConfigDict) -> Recipe:
         return {data_key: fake}
 
     def dataset(split="train"):
-        kwargs = (
-            {} if config.network == "mlp" and data_key == "x" else {"image_size": config.image_size}
-        )
         return data.load(
             config.data,
             split,
             batch_size=config.batch_size,
             seed=config.seed,
             data_dir=config.data_dir,
-            **kwargs,
+            image_size=None if data_key == "x" else config.image_size,
         )
 
     step = compile_step(

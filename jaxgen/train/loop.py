@@ -58,6 +58,7 @@ def train(recipe, workdir: str, *, progress: bool = True, log=print):
     if start:
         log(f"resuming {recipe.name} from step {start} in {workdir}")
     dataset = recipe.dataset("train")
+    _check_data_shapes(dataset, recipe.example_batch())
     writer = MetricWriter(workdir, resume_step=start)
     sample_key = jax.random.PRNGKey(config.sample_seed)  # fixed: the grids show progress
     record = config_record(recipe)
@@ -131,6 +132,23 @@ def train(recipe, workdir: str, *, progress: bool = True, log=print):
         checkpointer.close()
         writer.close()
     return state
+
+
+def _check_data_shapes(dataset, example_batch):
+    """One line when the data does not have the shapes the recipe's networks were built for."""
+    for key, expected in example_batch.items():
+        if key not in dataset.element_spec:
+            raise UserError(
+                f"{dataset.name} has no {key!r} entry (it has "
+                f"{sorted(dataset.element_spec)}); choose a data set with {key!r}"
+            )
+        shape = tuple(dataset.element_spec[key][0])
+        if shape != expected.shape[1:]:
+            raise UserError(
+                f"{dataset.name} gives {key!r} of shape {list(shape)} per example, the recipe "
+                f"expects {list(expected.shape[1:])}: set image_size / channels to match "
+                "(e.g. --set channels=3)"
+            )
 
 
 def _batches(dataset, position, count):

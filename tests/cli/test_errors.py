@@ -107,3 +107,19 @@ def test_batch_that_the_devices_do_not_divide(tmp_path, batch_size, suggestion):
     result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
     err = result.stderr.strip()
     assert_one_line(result.returncode, err, "8 devices", suggestion)
+
+
+def test_data_that_does_not_fit_the_networks(capsys, tmp_path):
+    status, err = run_cli(
+        capsys,
+        "train",
+        "dcgan_digits",
+        "--workdir",
+        str(tmp_path),
+        "--set",
+        "preset=tiny",
+        "--set",
+        "channels=3",
+        "--no-progress",
+    )
+    assert_one_line(status, err, "digits gives 'image' of shape [8, 8, 1]", "expects [8, 8, 3]")
