@@ -9,15 +9,35 @@ from jaxgen.recipes.registry import get
 from jaxgen.train.checkpoint import CHECKPOINT_DIR, Checkpointer, abstract_like
 from jaxgen.train.mesh import replicated
 
+# Config keys that a resumed run may change: they steer the loop, not the state it resumes.
+RESUMABLE_KEYS = frozenset(
+    {"steps", "log_every", "sample_every", "checkpoint_every", "keep_checkpoints",
+     "num_samples", "sample_seed", "data_dir"}
+)  # fmt: skip
+
 
 def recipe_of(workdir: str, **overrides):
-    """The recipe saved in ``workdir``'s latest checkpoint, with ``overrides`` applied."""
+    """The recipe saved in ``workdir``'s latest checkpoint, with ``overrides`` applied.
+
+    Only ``RESUMABLE_KEYS`` may change: a run resumed with another network, loss or data would
+    no longer be the run its checkpoint holds.
+    """
     checkpointer = open_checkpoints(workdir)
     try:
         record = checkpointer.config()
     finally:
         checkpointer.close()
-    return get(record["recipe"], **{**_flatten(record["config"]), **overrides})
+    saved = _flatten(record["config"])
+    recipe = get(record["recipe"], **{**saved, **overrides})
+    now = _flatten(recipe.config.to_dict())
+    changed = sorted(k for k in overrides if k not in RESUMABLE_KEYS and now[k] != saved[k])
+    if changed:
+        raise UserError(
+            f"{workdir} holds a run with {', '.join(f'{k}={saved[k]!r}' for k in changed)}; "
+            f"a resumed run can change only {', '.join(sorted(RESUMABLE_KEYS))}: "
+            "start the new setting in another --workdir"
+        )
+    return recipe
 
 
 def load(workdir: str, *, step: int | None = None):

@@ -123,3 +123,10 @@ def test_data_that_does_not_fit_the_networks(capsys, tmp_path):
         "--no-progress",
     )
     assert_one_line(status, err, "digits gives 'image' of shape [8, 8, 1]", "expects [8, 8, 3]")
+
+
+def test_resuming_with_another_network_is_refused(capsys, tmp_path):
+    args = ["train", "gan_ring8", "--workdir", str(tmp_path), "--set", "preset=tiny"]
+    assert cli.main([*args, "--no-progress"]) == 0
+    status, err = run_cli(capsys, *args, "--set", "g_width=32", "--set", "steps=30")
+    assert_one_line(status, err, "holds a run with g_width=16", "another --workdir")
