@@ -13,7 +13,7 @@ biases (and the running means of the batch norms that follow them) differ betwee
 summation orders; they are listed in SHADOWED_BY_BATCH_NORM and checked only to differ by at
 most the 5 steps of ±lr: 10·lr. They do not change the networks in training mode, where batch
 norm subtracts the batch mean, bias included: the generator's training-mode outputs agree to
-1e-4. (In evaluation mode the running means carry the noise: samples differ by ~2e-3.)
+1e-4. (In evaluation mode the running means carry the noise, and samples do not agree to 1e-4.)
 """
 
 import os
