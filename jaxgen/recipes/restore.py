@@ -2,12 +2,9 @@
 
 import os
 
-import jax
-
 from jaxgen.errors import UserError
 from jaxgen.recipes.registry import get
-from jaxgen.train.checkpoint import CHECKPOINT_DIR, Checkpointer, abstract_like
-from jaxgen.train.mesh import replicated
+from jaxgen.train.checkpoint import CHECKPOINT_DIR, Checkpointer, restore_target
 
 # Config keys that a resumed run may change: they steer the loop, not the state it resumes.
 RESUMABLE_KEYS = frozenset(
@@ -46,9 +43,7 @@ def load(workdir: str, *, step: int | None = None):
     try:
         record = checkpointer.config(step)
         recipe = get(record["recipe"], **_flatten(record["config"]))
-        fresh = lambda: recipe.init(jax.random.PRNGKey(0), recipe.example_batch())
-        abstract = abstract_like(jax.eval_shape(fresh), replicated(recipe.mesh))
-        state = checkpointer.restore(abstract, step)
+        state = checkpointer.restore(restore_target(recipe), step)
     finally:
         checkpointer.close()
     return recipe, state

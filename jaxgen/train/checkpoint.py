@@ -13,6 +13,7 @@ import jax
 import orbax.checkpoint as ocp
 
 from jaxgen.errors import UserError
+from jaxgen.train.mesh import replicated
 
 CHECKPOINT_DIR = "checkpoints"
 
@@ -91,8 +92,11 @@ class Checkpointer:
             ) from error
 
 
-def abstract_like(state, sharding):
-    """``ShapeDtypeStruct``s of ``state``'s leaves, each with ``sharding`` (a restore target)."""
+def restore_target(recipe):
+    """``recipe``'s TrainState as ``ShapeDtypeStruct``s replicated on its mesh: what restore
+    fills. Traced with ``eval_shape``, so nothing is initialized."""
+    state = jax.eval_shape(lambda: recipe.init(jax.random.PRNGKey(0), recipe.example_batch()))
+    sharding = replicated(recipe.mesh)
     return jax.tree.map(lambda x: jax.ShapeDtypeStruct(x.shape, x.dtype, sharding=sharding), state)
 
 

@@ -23,9 +23,9 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from jaxgen.errors import UserError
-from jaxgen.train.checkpoint import Checkpointer, abstract_like, config_record
+from jaxgen.train.checkpoint import Checkpointer, config_record, restore_target
 from jaxgen.train.images import picture, save_png
-from jaxgen.train.mesh import put_batch, replicated
+from jaxgen.train.mesh import put_batch
 from jaxgen.train.writer import MetricWriter
 
 SAMPLES_DIR = "samples"
@@ -37,11 +37,9 @@ class TrainingDiverged(UserError):
 
 def initial_state(recipe, checkpointer):
     """The latest checkpoint's TrainState, or a fresh one from ``config.seed``."""
-    fresh = lambda: recipe.init(jax.random.PRNGKey(recipe.config.seed), recipe.example_batch())
     if checkpointer.latest_step() is None:
-        return fresh()
-    abstract = abstract_like(jax.eval_shape(fresh), replicated(recipe.mesh))
-    return checkpointer.restore(abstract)
+        return recipe.init(jax.random.PRNGKey(recipe.config.seed), recipe.example_batch())
+    return checkpointer.restore(restore_target(recipe))
 
 
 def train(recipe, workdir: str, *, progress: bool = True, log=print):
