@@ -74,15 +74,12 @@ def _parse_overrides(pairs):
 
 def _train(args):
     from jaxgen import recipes
-    from jaxgen.recipes.restore import recipe_of
+    from jaxgen.recipes.restore import has_checkpoint, recipe_of
     from jaxgen.train import train
-    from jaxgen.train.checkpoint import CHECKPOINT_DIR
 
     overrides = _parse_overrides(args.overrides)
     workdir = os.path.abspath(args.workdir or os.path.join("runs", args.recipe))
-    if os.path.isdir(os.path.join(workdir, CHECKPOINT_DIR)) and os.listdir(
-        os.path.join(workdir, CHECKPOINT_DIR)
-    ):
+    if has_checkpoint(workdir):
         recipe = recipe_of(workdir, **overrides)
         if recipe.name != args.recipe:
             raise UserError(

@@ -49,19 +49,34 @@ def load(workdir: str, *, step: int | None = None):
     return recipe, state
 
 
+def has_checkpoint(workdir: str) -> bool:
+    """Whether ``workdir`` holds a complete checkpoint (a half-written one does not count)."""
+    checkpointer = _complete_checkpoints(workdir)
+    if checkpointer is not None:
+        checkpointer.close()
+    return checkpointer is not None
+
+
 def open_checkpoints(workdir: str) -> Checkpointer:
     if not os.path.isdir(workdir):
         raise UserError(f"no such workdir: {workdir}")
-    checkpointer = None
-    if os.path.isdir(os.path.join(workdir, CHECKPOINT_DIR)):
-        checkpointer = Checkpointer(workdir, create=False)
-    if checkpointer is None or checkpointer.latest_step() is None:
-        if checkpointer is not None:
-            checkpointer.close()
+    checkpointer = _complete_checkpoints(workdir)
+    if checkpointer is None:
         raise UserError(
             f"{workdir} holds no checkpoint; train first with "
             f"`jaxgen train RECIPE --workdir {workdir}`"
         )
+    return checkpointer
+
+
+def _complete_checkpoints(workdir):
+    """``workdir``'s Checkpointer when it has at least one complete step, else None."""
+    if not os.path.isdir(os.path.join(workdir, CHECKPOINT_DIR)):
+        return None
+    checkpointer = Checkpointer(workdir, create=False)
+    if checkpointer.latest_step() is None:
+        checkpointer.close()
+        return None
     return checkpointer
 
 

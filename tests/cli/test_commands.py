@@ -66,6 +66,14 @@ def test_training_an_existing_workdir_continues_with_new_steps(capsys, tmp_path)
     assert "holds a gan_ring8 run" in capsys.readouterr().err
 
 
+def test_a_first_save_cut_short_does_not_block_training(capsys, tmp_path):
+    # What Orbax leaves when the process dies during the first save of a run.
+    (tmp_path / "checkpoints" / "10.orbax-checkpoint-tmp-1234567890" / "state").mkdir(parents=True)
+    args = ["train", "gan_ring8", "--workdir", str(tmp_path), "--no-progress"]
+    assert cli.main([*args, "--set", "preset=tiny"]) == 0
+    assert "trained gan_ring8 to step 20" in capsys.readouterr().out
+
+
 def test_register_adds_a_user_recipe():
     base = recipes.get("gan_ring8", preset="tiny")
     recipes.register("my_ring", lambda **overrides: base._replace(name="my_ring"))
