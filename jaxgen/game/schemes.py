@@ -14,7 +14,6 @@ the bilinear game V(x, y) = x·y (x minimizes, y maximizes):
 from typing import NamedTuple
 
 import jax
-import jax.numpy as jnp
 
 from jaxgen.game.base import (
     Rule,
@@ -78,16 +77,15 @@ def alternating(optimizer, d_steps: int = 1, g_steps: int = 1, *, d_first: bool 
         raise ValueError(f"d_steps and g_steps must be >= 1, got {d_steps} and {g_steps}")
     optimizers = optimizer_pair(optimizer)
 
-    def player_steps(player, num_steps, game, params, model_state, opt_state, batches, key):
-        """``num_steps`` updates of one player; ``batches`` has a leading axis of num_steps.
+    def player_steps(player, game, params, model_state, opt_state, batches, key):
+        """One update of ``player`` per batch in the list ``batches``.
 
         A Python loop, not ``lax.scan``: XLA's CPU backend runs the convolutions of a loop
-        body several times slower (an 8×8 DCGAN step ran at 4 instead of 30 steps/s, even
-        with ``unroll``), and the step counts of GAN rules are small.
+        body many times slower, even with ``unroll`` (benchmarks/conv_transpose.py), and the
+        step counts of GAN rules are small.
         """
         optimizer = getattr(optimizers, player)
-        for i, step_key in enumerate(jax.random.split(key, num_steps)):
-            batch = jax.tree.map(lambda x, i=i: x[i], batches)
+        for batch, step_key in zip(batches, jax.random.split(key, len(batches)), strict=True):
             grad, losses, model_state, metrics = player_gradient(
                 game, player, params, model_state, batch, step_key
             )
@@ -99,26 +97,21 @@ def alternating(optimizer, d_steps: int = 1, g_steps: int = 1, *, d_first: bool 
 
     def step(game, params, model_state, rule_state, batch, key):
         if d_steps > 1:
-            d_batches = batch
-            last_batch = jax.tree.map(lambda x: x[-1], batch)
+            d_batches = [jax.tree.map(lambda x, i=i: x[i], batch) for i in range(d_steps)]
         else:
-            d_batches = jax.tree.map(lambda x: x[None], batch)
-            last_batch = batch
-        g_batches = jax.tree.map(lambda x: jnp.broadcast_to(x, (g_steps, *x.shape)), last_batch)
-        inputs = {"d": (d_steps, d_batches), "g": (g_steps, g_batches)}
+            d_batches = [batch]
+        inputs = {"d": d_batches, "g": [d_batches[-1]] * g_steps}
         opt_state = rule_state.opt_state
         metrics, losses = {}, {}
         order = ("d", "g") if d_first else ("g", "d")
         for player, player_key in zip(order, jax.random.split(key), strict=True):
-            num_steps, batches = inputs[player]
             params, model_state, player_opt, (loss, player_metrics) = player_steps(
                 player,
-                num_steps,
                 game,
                 params,
                 model_state,
                 getattr(opt_state, player),
-                batches,
+                inputs[player],
                 player_key,
             )
             opt_state = opt_state._replace(**{player: player_opt})
