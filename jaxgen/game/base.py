@@ -49,16 +49,67 @@ def player_gradient(game, player, params, model_state, batch, key):
         losses, (new_model_state, metrics) = game(
             params._replace(**{player: own_params}), model_state, batch, key
         )
+        _check_scalar_losses(losses)
         return getattr(losses, player), (losses, new_model_state, metrics)
 
     (_, aux), gradient = jax.value_and_grad(own_loss, has_aux=True)(getattr(params, player))
     return (gradient, *aux)
 
 
+def _check_scalar_losses(losses):
+    if not isinstance(losses, Pair):
+        raise TypeError(
+            f"a game must return (Pair(L_g, L_d), (model_state, metrics)), got {losses}"
+        )
+    for player in PLAYERS:
+        shape = jax.numpy.shape(getattr(losses, player))
+        if shape != ():
+            raise ValueError(
+                f"a game's losses must be scalars, but L_{player} has shape {shape}: "
+                "reduce it (jnp.mean) inside the game"
+            )
+
+
+def gradient_field(game, params, model_state, batch, key):
+    """The simultaneous gradient field ``v = Pair(∇_g L_g, ∇_d L_d)`` at ``params``.
+
+    Both players see the same evaluation (same batch, same key). Returns
+    ``(v, losses, new_model_state, metrics)``.
+    """
+    grad_g, _, _, _ = player_gradient(game, "g", params, model_state, batch, key)
+    # The two evaluations are the same call, so they return the same model state.
+    grad_d, losses, new_model_state, metrics = player_gradient(
+        game, "d", params, model_state, batch, key
+    )
+    return Pair(grad_g, grad_d), losses, new_model_state, metrics
+
+
+def field_function(game, model_state, batch, key):
+    """``θ ↦ (ξ(θ), (losses, new_model_state, metrics))`` at a fixed model state, batch and key."""
+
+    def field(params):
+        xi, losses, new_model_state, metrics = gradient_field(game, params, model_state, batch, key)
+        return xi, (losses, new_model_state, metrics)
+
+    return field
+
+
 def apply_player_update(optimizer, gradient, opt_state, player_params):
     """One optax update of one player: ``(new_params, new_opt_state)``."""
     updates, opt_state = optimizer.update(gradient, opt_state, player_params)
     return optax.apply_updates(player_params, updates), opt_state
+
+
+def apply_updates(optimizers: Pair, gradients: Pair, opt_state: Pair, params: Pair):
+    """One optax update of each player: ``(new_params, new_opt_state)``, both ``Pair``s."""
+    new_g, opt_g = apply_player_update(optimizers.g, gradients.g, opt_state.g, params.g)
+    new_d, opt_d = apply_player_update(optimizers.d, gradients.d, opt_state.d, params.d)
+    return Pair(new_g, new_d), Pair(opt_g, opt_d)
+
+
+def init_optimizers(optimizers: Pair, params: Pair) -> Pair:
+    """Each player's optax state."""
+    return Pair(optimizers.g.init(params.g), optimizers.d.init(params.d))
 
 
 def loss_metrics(losses: Pair) -> dict:

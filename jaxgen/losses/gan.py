@@ -17,55 +17,28 @@ logit (±100 included), where ``log(sigmoid(x))`` would give −inf at x = −10
 All functions are unreduced: one value per example; the caller reduces.
 """
 
-from typing import NamedTuple
-
 import jax
 import jax.numpy as jnp
-
-from jaxgen.errors import UserError, closest
-
-
-class Objective(NamedTuple):
-    """A GAN objective: ``discriminator(real_logits, fake_logits)`` and ``generator(fake_logits)``.
-
-    Both return one loss per example; each player minimizes the mean of its own.
-    """
-
-    discriminator: callable
-    generator: callable
 
 
 def discriminator_loss(real_logits: jax.Array, fake_logits: jax.Array) -> jax.Array:
     """``softplus(−l_real) + softplus(l_fake)``: −log D(x) − log(1 − D(G(z))), per example."""
-    return _per_example(jax.nn.softplus(-real_logits)) + _per_example(jax.nn.softplus(fake_logits))
+    return per_example(jax.nn.softplus(-real_logits)) + per_example(jax.nn.softplus(fake_logits))
 
 
 def minimax_generator_loss(fake_logits: jax.Array) -> jax.Array:
     """``−softplus(l_fake)`` = log(1 − D(G(z))), the saturating loss of the minimax game."""
-    return _per_example(-jax.nn.softplus(fake_logits))
+    return per_example(-jax.nn.softplus(fake_logits))
 
 
 def non_saturating_generator_loss(fake_logits: jax.Array) -> jax.Array:
     """``softplus(−l_fake)`` = −log D(G(z)), the non-saturating generator loss."""
-    return _per_example(jax.nn.softplus(-fake_logits))
+    return per_example(jax.nn.softplus(-fake_logits))
 
 
-def _per_example(values: jax.Array) -> jax.Array:
+def per_example(values: jax.Array) -> jax.Array:
     """Sums any trailing axes (a discriminator may output [B] or [B, 1] logits)."""
     return values.reshape(values.shape[0], -1).sum(axis=1) if values.ndim > 1 else values
-
-
-OBJECTIVES = {
-    "gan": Objective(discriminator_loss, minimax_generator_loss),
-    "nsgan": Objective(discriminator_loss, non_saturating_generator_loss),
-}
-
-
-def get_objective(name: str) -> Objective:
-    """The objective registered under ``name`` (``"gan"``: minimax, ``"nsgan"``: non-saturating)."""
-    if name not in OBJECTIVES:
-        raise UserError(f"unknown GAN objective {name!r}: {closest(name, OBJECTIVES)}")
-    return OBJECTIVES[name]
 
 
 def mean_probability(logits: jax.Array) -> jax.Array:

@@ -1,4 +1,11 @@
-"""``ema`` against a numpy recursion over the same trajectory, in float64."""
+"""``ema`` against a numpy recursion over the same trajectory, and ``lookahead`` against its
+closed form, in float64.
+
+lookahead(k, α) around simultaneous SGD on V = x·y: in w = x + iy one fast step is
+w ← (1 + iη)·w, so after k fast steps from the slow weights φ, θ = (1 + iη)^k·φ and the
+synchronization gives φ ← φ + α(θ − φ) = (1 − α + α(1 + iη)^k)·φ. Between synchronizations the
+fast weights are (1 + iη)^j·φ, j = 1..k−1.
+"""
 
 import jax
 import jax.numpy as jnp
@@ -7,7 +14,7 @@ import optax
 import pytest
 
 from jaxgen import Pair
-from jaxgen.game import alternating, bilinear, ema, rollout, simultaneous
+from jaxgen.game import alternating, bilinear, ema, lookahead, rollout, simultaneous
 
 
 @pytest.fixture(autouse=True)
@@ -43,3 +50,35 @@ def test_ema_averages_the_trajectory_and_leaves_it_unchanged(inner):
 def test_ema_decay_out_of_range_is_refused():
     with pytest.raises(ValueError, match="decay"):
         ema(simultaneous(optax.sgd(0.1)), 1.0)
+
+
+@pytest.mark.parametrize("k, alpha", [(5, 0.5), (3, 1.0), (1, 0.3)])
+def test_lookahead_follows_its_closed_form(k, alpha):
+    eta, syncs = 0.1, 12
+    rule = lookahead(simultaneous(optax.sgd(eta)), k, alpha)
+    xs = rollout(bilinear(), rule, Pair(jnp.float64(1.0), jnp.float64(0.5)), k * syncs)
+    w = np.asarray(xs.g) + 1j * np.asarray(xs.d)
+    slow = 1 + 0.5j
+    for sync in range(syncs):
+        for j in range(1, k):
+            np.testing.assert_allclose(w[sync * k + j], (1 + 1j * eta) ** j * slow, rtol=1e-12)
+        slow = (1 - alpha + alpha * (1 + 1j * eta) ** k) * slow
+        np.testing.assert_allclose(w[(sync + 1) * k], slow, rtol=1e-12)
+
+
+def test_lookahead_makes_diverging_simultaneous_play_converge():
+    factor = abs(0.5 + 0.5 * (1 + 0.1j) ** 5)  # per synchronization; < 1
+    xs = rollout(bilinear(), lookahead(simultaneous(optax.sgd(0.1)), 5, 0.5), Pair(1.0, 0.5), 500)
+    assert factor < 1
+    np.testing.assert_allclose(
+        np.hypot(xs.g[-1], xs.d[-1]), np.hypot(1.0, 0.5) * factor**100, rtol=1e-9
+    )
+
+
+def test_wrappers_refuse_bad_arguments():
+    with pytest.raises(TypeError, match="wraps a Rule"):
+        lookahead(bilinear(), 5, 0.5)
+    with pytest.raises(ValueError, match="k >= 1"):
+        lookahead(simultaneous(optax.sgd(0.1)), 0, 0.5)
+    with pytest.raises(ValueError, match="alpha"):
+        lookahead(simultaneous(optax.sgd(0.1)), 5, 0.0)
