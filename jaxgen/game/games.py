@@ -69,6 +69,10 @@ def dirac_gan(objective="gan", regularizer=None, *, gamma=1.0, sigma=0.5):
       ``QUADRATURE_NODES`` nodes, so the game stays deterministic; the objectives are sums of a
       real and a fake term, so one set of nodes serves both.
 
+    The WGAN-GP penalty γ/2·(|ψ| − 1)² has a kink at ψ = 0, so its field is not differentiable
+    at the equilibrium: ``jacobian`` there returns the WGAN's (``safe_norm``'s gradient is 0 at
+    0), and its eigenvalues predict nothing about WGAN-GP.
+
     Args:
       objective: ``"gan"``, ``"nsgan"``, ``"wgan"`` or ``"wgan_gp"``.
       regularizer: None, ``"r1"``, ``"r2"`` or ``"instance_noise"``.

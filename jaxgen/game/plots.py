@@ -2,6 +2,8 @@
 
 - ``phase_portrait``: trajectories of a two-parameter game over its update direction −ξ;
 - ``distance_plot``: distance to the equilibrium against steps (log scale);
+- ``coverage_plot`` and ``samples_grid``: modes covered along training and sample scatters,
+  for GANs on toy mixtures;
 - ``eigenvalue_plot``: η·λ for eigenvalues λ of the game Jacobian, over the stability region of
   each rule on the linear test problem θ' = θ − η·λ·θ (Dahlquist's test equation for games,
   Gidel et al. 2019; Mescheder et al. 2017, §3): with z = η·λ the amplification factor is
@@ -102,16 +104,62 @@ def eigenvalue_plot(
     """
     fig, ax = _figure(ax, (5, 5))
     re, im = np.meshgrid(np.linspace(-extent, extent, 401), np.linspace(-extent, extent, 401))
-    colors = ["C0", "C1", "C2", "C3"]
-    for rule, color in zip(rules, colors, strict=False):
+    for i, rule in enumerate(rules):
+        color = f"C{i % 10}"
         ax.contour(re, im, amplification(rule, re + 1j * im), levels=[1.0], colors=color)
         ax.plot([], [], color=color, label=f"{rule}: stable inside")
-    markers = "ox^sv"
-    for (label, values), marker in zip(eigenvalues.items(), markers, strict=False):
+    markers = "ox^svD<>"
+    for i, (label, values) in enumerate(eigenvalues.items()):
+        marker = markers[i % len(markers)]
         z = step_size * np.asarray(values)
         ax.plot(z.real, z.imag, marker, ls="none", mfc="none", ms=7, label=f"η·λ, {label}")
     ax.axhline(0, color="0.8", lw=0.5)
     ax.axvline(0, color="0.8", lw=0.5)
     ax.set(xlabel="Re η·λ", ylabel="Im η·λ", aspect="equal", title=title)
     ax.legend(fontsize=7, loc="lower left")
+    return fig
+
+
+def coverage_plot(curves, *, num_modes, ax=None, title=None, xlabel="step"):
+    """Modes covered along training, mean ± standard error over runs.
+
+    Args:
+      curves: ``{label: (steps [E], modes [runs, E])}``; a label starting with ``"G "`` is
+        dashed (a generator-side variant).
+      num_modes: the mixture's number of modes (the y-axis limit).
+    """
+    fig, ax = _figure(ax, (5, 3.6))
+    for label, (steps, modes) in curves.items():
+        modes = np.asarray(modes, np.float64)
+        se = modes.std(axis=0, ddof=1) / np.sqrt(modes.shape[0])
+        style = "--" if label.startswith("G ") else "-"
+        ax.errorbar(
+            steps, modes.mean(axis=0), yerr=se, ls=style, marker="o", ms=3, capsize=2, label=label
+        )
+    ax.set(title=title, xlabel=xlabel, ylabel="modes covered (mean ± s.e.)")
+    ax.set_ylim(0, num_modes + 0.5)
+    ax.legend(fontsize=7, loc="lower right")
+    return fig
+
+
+def samples_grid(panels, centers, *, columns, figsize_per_panel=2.2):
+    """Scatter plots of 2-D samples, one panel per ``{title: samples [N, 2]}``, mode centers as ×.
+
+    ``centers`` is one ``[M, 2]`` array, or a dict with the same keys as ``panels``.
+    """
+    from matplotlib.figure import Figure
+
+    rows = -(-len(panels) // columns)
+    fig = Figure(
+        figsize=(figsize_per_panel * columns, figsize_per_panel * rows), layout="constrained"
+    )
+    for i, (title, samples) in enumerate(panels.items()):
+        ax = fig.add_subplot(rows, columns, i + 1)
+        mode_centers = np.asarray(centers[title] if isinstance(centers, dict) else centers)
+        samples = np.asarray(samples)
+        ax.scatter(samples[:, 0], samples[:, 1], s=0.3, alpha=0.5, rasterized=True)
+        ax.scatter(mode_centers[:, 0], mode_centers[:, 1], s=8, c="r", marker="x")
+        limit = 1.6 * np.abs(mode_centers).max()
+        ax.set(xlim=(-limit, limit), ylim=(-limit, limit), xticks=[], yticks=[], aspect="equal")
+        ax.set_title(title, fontsize=7)
     return fig

@@ -1,0 +1,1 @@
+"""Dirac-GAN convergence table and figures (Mescheder, Geiger & Nowozin 2018)."""
