@@ -74,14 +74,16 @@ def gradient_field(game, params, model_state, batch, key):
     """The simultaneous gradient field ``v = Pair(∇_g L_g, ∇_d L_d)`` at ``params``.
 
     Both players see the same evaluation (same batch, same key). Returns
-    ``(v, losses, new_model_state, metrics)``.
+    ``(v, losses, new_model_state, metrics)``. Each loss comes from its own player's
+    evaluation, so that XLA drops the parts of each evaluation that the other player's loss
+    alone needs (the look-ahead of ``unrolled`` in the discriminator's).
     """
-    grad_g, _, _, _ = player_gradient(game, "g", params, model_state, batch, key)
+    grad_g, losses_g, _, _ = player_gradient(game, "g", params, model_state, batch, key)
     # The two evaluations are the same call, so they return the same model state.
-    grad_d, losses, new_model_state, metrics = player_gradient(
+    grad_d, losses_d, new_model_state, metrics = player_gradient(
         game, "d", params, model_state, batch, key
     )
-    return Pair(grad_g, grad_d), losses, new_model_state, metrics
+    return Pair(grad_g, grad_d), Pair(losses_g.g, losses_d.d), new_model_state, metrics
 
 
 def field_function(game, model_state, batch, key):

@@ -3,7 +3,8 @@
 The standard test bed of mode collapse (Metz et al. 2017, "Unrolled Generative Adversarial
 Networks", §3.1; Lin et al. 2018, PacGAN). Real points are drawn inside the game from the
 evaluation key (the data is infinite), so a whole training run is one ``rollout`` that
-``jax.vmap`` maps over seeds. The networks are ``gan_ring8``'s reference MLPs (DESIGN.md).
+``jax.vmap`` maps over seeds (``train_seeds``). The networks are ``gan_ring8``'s reference MLPs
+(DESIGN.md).
 """
 
 from collections.abc import Callable
@@ -16,7 +17,9 @@ import numpy as np
 from jaxgen.data.toy import MIXTURES
 from jaxgen.errors import UserError, closest
 from jaxgen.game.adversarial import adversarial
+from jaxgen.game.rollout import rollout
 from jaxgen.losses import get_objective
+from jaxgen.metrics import mode_coverage
 from jaxgen.nn import MLPDiscriminator, MLPGenerator
 from jaxgen.types import Pair
 
@@ -84,3 +87,38 @@ def mixture_game(
         return generator.apply({"params": params.g}, z)
 
     return MixtureGame(losses, init, sample, mixture.centers.copy(), mixture.std)
+
+
+def train_seeds(game: MixtureGame, losses, rule, steps, keys, *, every, num_samples=2500):
+    """One training run per key, all as one vmapped program, scored along the way.
+
+    Run i initializes the networks, trains and samples with keys split from ``keys[i]``, so the
+    same keys give every rule the same initial networks (paired comparisons). After steps 0,
+    every, ..., steps it scores ``num_samples`` samples with ``jaxgen.metrics.mode_coverage``.
+
+    Args:
+      game: a ``MixtureGame``.
+      losses: the game to train: ``game.losses`` or a transform of it.
+      rule: a ``Rule``.
+      steps: training steps (a multiple of ``every``).
+      keys: ``[seeds, 2]`` PRNG keys.
+      every: steps between evaluations.
+      num_samples: samples per evaluation.
+
+    Returns:
+      ``(stats, samples)``: ``mode_coverage``'s dict with leading axes [seeds, evaluations],
+      and ``[seeds, num_samples, 2]`` samples after the last step.
+    """
+
+    def one_seed(key):
+        init_key, train_key, sample_key = jax.random.split(key, 3)
+        trajectory = rollout(losses, rule, game.init(init_key), steps, key=train_key, every=every)
+
+        def evaluate(params):
+            samples = game.sample(params, sample_key, num_samples)
+            return mode_coverage(samples, game.centers, game.std), samples
+
+        stats, samples = jax.vmap(evaluate)(trajectory)
+        return stats, samples[-1]
+
+    return jax.jit(jax.vmap(one_seed))(keys)

@@ -1,0 +1,1 @@
+"""Unrolled GAN against a standard GAN on ring8 and grid25 (PacGAN protocol)."""
