@@ -1,8 +1,9 @@
 """What experiments/mode_collapse and experiments/rule_zoo share: scoring the vmapped runs of a
-mixture game, and spreading work over worker processes."""
+mixture game, spreading work over worker processes, and their common command-line arguments."""
 
 import concurrent.futures
 import multiprocessing
+import pathlib
 import time
 from typing import NamedTuple
 
@@ -61,3 +62,20 @@ def final_summary(scores: Scores):
         mean_se(x[:, -1]) for x in (scores.modes, scores.high_quality, scores.kl)
     )
     return f"{m:.1f} ± {m_se:.1f}", f"{100 * q:.1f} ± {100 * q_se:.1f} %", f"{k:.2f} ± {k_se:.2f}"
+
+
+def add_run_arguments(parser, folder):
+    """``--out`` (default ``folder``) and ``--seeds``, shared by the two experiments' commands."""
+    parser.add_argument("--out", type=pathlib.Path, default=folder, help="output folder")
+    parser.add_argument("--seeds", type=int, help="runs per variant (default: config.py)")
+
+
+def apply_run_arguments(parser, args, config):
+    """Checks ``--out`` and ``--seeds``, sets ``config.seeds`` and makes the ``--out`` folder."""
+    if args.seeds is not None:
+        if args.seeds < 2:
+            parser.error("--seeds must be at least 2 (a standard error needs two runs)")
+        config.seeds = args.seeds
+    if args.out.exists() and not args.out.is_dir():
+        parser.error(f"--out {args.out} is a file, not a folder")
+    args.out.mkdir(parents=True, exist_ok=True)

@@ -18,7 +18,14 @@ import ml_collections
 import numpy as np
 import optax
 
-from experiments.mixture_runs import Scores, final_summary, in_workers, score_runs
+from experiments.mixture_runs import (
+    Scores,
+    add_run_arguments,
+    apply_run_arguments,
+    final_summary,
+    in_workers,
+    score_runs,
+)
 from experiments.mode_collapse.config import VARIANTS, get_config
 from jaxgen.game import alternating, mixture_game, plots, unrolled
 
@@ -132,9 +139,8 @@ def figures(results):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=pathlib.Path, default=FOLDER, help="output folder")
+    add_run_arguments(parser, FOLDER)
     parser.add_argument("--steps", type=int, help="training steps (default: config.py)")
-    parser.add_argument("--seeds", type=int, help="runs per variant (default: config.py)")
     args = parser.parse_args(argv)
     config = get_config()
     if args.steps is not None:
@@ -142,13 +148,7 @@ def main(argv=None):
             parser.error("--steps must be positive")
         config.steps = args.steps
         config.eval_every = min(config.eval_every, args.steps)
-    if args.seeds is not None:
-        if args.seeds < 2:
-            parser.error("--seeds must be at least 2 (a standard error needs two runs)")
-        config.seeds = args.seeds
-    if args.out.exists() and not args.out.is_dir():
-        parser.error(f"--out {args.out} is a file, not a folder")
-    args.out.mkdir(parents=True, exist_ok=True)
+    apply_run_arguments(parser, args, config)
     start = time.perf_counter()
     results = run(config)
     total = time.perf_counter() - start

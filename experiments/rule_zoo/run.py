@@ -18,7 +18,14 @@ import ml_collections
 import numpy as np
 import optax
 
-from experiments.mixture_runs import Scores, final_summary, in_workers, score_runs
+from experiments.mixture_runs import (
+    Scores,
+    add_run_arguments,
+    apply_run_arguments,
+    final_summary,
+    in_workers,
+    score_runs,
+)
 from experiments.rule_zoo.config import RULES, get_config
 from jaxgen.game import (
     alternating,
@@ -120,22 +127,15 @@ def table(results):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=pathlib.Path, default=FOLDER, help="output folder")
-    parser.add_argument("--seeds", type=int, help="runs per rule (default: config.py)")
+    add_run_arguments(parser, FOLDER)
     parser.add_argument("--points", type=int, help="scores along training (default: config.py)")
     args = parser.parse_args(argv)
     config = get_config()
-    if args.seeds is not None:
-        if args.seeds < 2:
-            parser.error("--seeds must be at least 2 (a standard error needs two runs)")
-        config.seeds = args.seeds
     if args.points is not None:
         if args.points < 1:
             parser.error("--points must be positive")
         config.points = args.points
-    if args.out.exists() and not args.out.is_dir():
-        parser.error(f"--out {args.out} is a file, not a folder")
-    args.out.mkdir(parents=True, exist_ok=True)
+    apply_run_arguments(parser, args, config)
     start = time.perf_counter()
     results = run(config)
     total = time.perf_counter() - start
