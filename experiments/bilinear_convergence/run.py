@@ -319,7 +319,9 @@ def positive_int(text):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m experiments.bilinear_convergence.run", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--out", type=pathlib.Path, default=FOLDER, help="output folder")
     parser.add_argument("--steps", type=positive_int, default=None, help="default: config.py")
     args = parser.parse_args(argv)

@@ -37,7 +37,9 @@ from jaxgen.train import Checkpointer, train
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m experiments.dcgan_digits.sweep", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--steps", type=int, default=3000)
     parser.add_argument("--every", type=int, default=1000, help="checkpoint interval")
     parser.add_argument("--variant", nargs="+", action="append", required=True)

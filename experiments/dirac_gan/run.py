@@ -359,7 +359,9 @@ def save_png(fig, path):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m experiments.dirac_gan.run", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--out", type=pathlib.Path, default=FOLDER, help="output folder")
     parser.add_argument("--steps", type=int, default=None, help="steps per run (config.steps)")
     args = parser.parse_args(argv)

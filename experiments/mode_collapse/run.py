@@ -138,7 +138,9 @@ def figures(results):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m experiments.mode_collapse.run", description=__doc__.split("\n\n")[0]
+    )
     add_run_arguments(parser, FOLDER)
     parser.add_argument("--steps", type=int, help="training steps (default: config.py)")
     args = parser.parse_args(argv)

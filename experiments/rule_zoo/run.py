@@ -126,7 +126,9 @@ def table(results):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m experiments.rule_zoo.run", description=__doc__.split("\n\n")[0]
+    )
     add_run_arguments(parser, FOLDER)
     parser.add_argument("--points", type=int, help="scores along training (default: config.py)")
     args = parser.parse_args(argv)
