@@ -1,9 +1,30 @@
 """Statistics of samples, kept apart from feature extraction (DESIGN.md).
 
-modes: ``mode_coverage`` (modes covered, high-quality rate and mode KL on toy Gaussian
-mixtures, the VEEGAN/PacGAN protocol).
+Every function takes features (or class probabilities, or points) as arrays: the network that
+makes them is the caller's, so each statistic is checked against numpy/scipy without weights.
+
+- frechet: ``frechet_distance``, ``gaussian_statistics``, ``fid`` (Heusel et al. 2017)
+- kid: ``kid`` (Bińkowski et al. 2018, torch-fidelity's subsets)
+- inception_score: ``inception_score`` (Salimans et al. 2016)
+- manifold: ``precision_recall`` (Kynkäänniemi et al. 2019), ``density_coverage`` (Naeem et
+  al. 2020), on chunked k-NN distances (``neighbors``)
+- modes: ``mode_coverage`` (modes covered, high-quality rate and mode KL on toy Gaussian
+  mixtures, the VEEGAN/PacGAN protocol)
 """
 
+from jaxgen.metrics.frechet import fid, frechet_distance, gaussian_statistics
+from jaxgen.metrics.inception_score import inception_score
+from jaxgen.metrics.kid import kid
+from jaxgen.metrics.manifold import density_coverage, precision_recall
 from jaxgen.metrics.modes import mode_coverage
 
-__all__ = ["mode_coverage"]
+__all__ = [
+    "density_coverage",
+    "fid",
+    "frechet_distance",
+    "gaussian_statistics",
+    "inception_score",
+    "kid",
+    "mode_coverage",
+    "precision_recall",
+]
