@@ -33,6 +33,8 @@ pytorch-fid's ``sqrtm`` formula to 5e-14 there.
 import jax
 import jax.numpy as jnp
 
+from jaxgen.metrics.dtypes import compute_dtype
+
 _HIGHEST = jax.lax.Precision.HIGHEST
 
 
@@ -89,11 +91,7 @@ def fid(feats_a, feats_b):
 
 
 def _common_dtype(*arrays):
-    # The widest floating dtype among the inputs and float32, chosen by hand because strict
-    # dtype promotion refuses float32 with float64 (float64 only under jax_enable_x64).
-    candidates = [a.dtype for a in arrays] + [jnp.dtype(jnp.float32)]
-    floating = (d for d in candidates if jnp.issubdtype(d, jnp.floating))
-    dtype = max(floating, key=lambda d: d.itemsize)
+    dtype = compute_dtype(*arrays)
     return tuple(a.astype(dtype) for a in arrays)
 
 

@@ -26,6 +26,8 @@ import functools
 import jax
 import jax.numpy as jnp
 
+from jaxgen.metrics.dtypes import compute_dtype
+
 _HIGHEST = jax.lax.Precision.HIGHEST
 
 
@@ -94,12 +96,7 @@ def _check_pair(x, y, x_name, y_name):
             f"{y_name} must have shape [M, d] with the d of {x_name} {x.shape} "
             f"(d = {x.shape[1]}), got {y.shape}"
         )
-    # The widest floating dtype among the inputs and float32, chosen by hand because strict
-    # dtype promotion refuses float32 with float64 (float64 only under jax_enable_x64).
-    candidates = (x.dtype, y.dtype, jnp.dtype(jnp.float32))
-    dtype = max(
-        (d for d in candidates if jnp.issubdtype(d, jnp.floating)), key=lambda d: d.itemsize
-    )
+    dtype = compute_dtype(x, y)
     return x.astype(dtype), y.astype(dtype)
 
 

@@ -39,6 +39,7 @@ import functools
 import jax
 import jax.numpy as jnp
 
+from jaxgen.metrics.dtypes import compute_dtype
 from jaxgen.metrics.neighbors import (
     DEFAULT_CHUNK_SIZE,
     any_within,
@@ -112,12 +113,7 @@ def _check_inputs(real, fake, k, *, fake_needs_balls):
             f"k must be an int with 1 <= k < {limit} (fewer than the samples of {sets}, "
             f"shapes {real.shape} and {fake.shape}), got {k!r}"
         )
-    # The widest floating dtype among the inputs and float32, chosen by hand because strict
-    # dtype promotion refuses float32 with float64 (float64 only under jax_enable_x64).
-    candidates = (real.dtype, fake.dtype, jnp.dtype(jnp.float32))
-    dtype = max(
-        (d for d in candidates if jnp.issubdtype(d, jnp.floating)), key=lambda d: d.itemsize
-    )
+    dtype = compute_dtype(real, fake)
     return real.astype(dtype), fake.astype(dtype)
 
 

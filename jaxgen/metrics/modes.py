@@ -30,6 +30,8 @@ import jax
 import jax.numpy as jnp
 from jax.scipy.special import xlogy
 
+from jaxgen.metrics.dtypes import compute_dtype
+
 # A sample within this many stds of its nearest center is high quality (VEEGAN, PacGAN).
 QUALITY_STDS = 3.0
 
@@ -84,12 +86,8 @@ def _check_inputs(samples, centers, std, min_samples):
         raise ValueError(f"std must be > 0, got {float(std)}")
     if isinstance(min_samples, bool) or not isinstance(min_samples, int) or min_samples < 1:
         raise ValueError(f"min_samples must be an int >= 1, got {min_samples!r}")
-    # Compute in the widest floating dtype among the inputs and float32 (float64 under
-    # jax_enable_x64 when an input is), chosen by hand because strict dtype promotion refuses
-    # float32 with float64; std only sets a threshold and follows.
-    candidates = (samples.dtype, centers.dtype, jnp.dtype(jnp.float32))
-    floating = (d for d in candidates if jnp.issubdtype(d, jnp.floating))
-    dtype = max(floating, key=lambda d: d.itemsize)
+    # std only sets a threshold and follows the points' dtype.
+    dtype = compute_dtype(samples, centers)
     return samples.astype(dtype), centers.astype(dtype), std.astype(dtype)
 
 

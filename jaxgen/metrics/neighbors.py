@@ -36,6 +36,8 @@ import functools
 import jax
 import jax.numpy as jnp
 
+from jaxgen.metrics.dtypes import compute_dtype
+
 _HIGHEST = jax.lax.Precision.HIGHEST
 
 # Rows of the [chunk_size, m] distance block computed at once; 1024 × 50,000 float32 is 205 MB.
@@ -140,7 +142,7 @@ def _check_points(points, name):
         raise ValueError(
             f"{name} must have shape [N, D] with N >= 1 and D >= 1, got {points.shape}"
         )
-    return points.astype(_float_dtype(points))
+    return points.astype(compute_dtype(points))
 
 
 def _check_pair(a, b, a_name, b_name):
@@ -150,7 +152,7 @@ def _check_pair(a, b, a_name, b_name):
             f"{b_name} must have shape [M, D] with the D of {a_name} {a.shape} "
             f"(D = {a.shape[1]}), got {b.shape}"
         )
-    dtype = _float_dtype(a, b)
+    dtype = compute_dtype(a, b)
     return a.astype(dtype), b.astype(dtype)
 
 
@@ -162,7 +164,7 @@ def _check_balls(queries, points, radii_sq):
             f"radii_sq must have shape [M] with the M of points {points.shape} "
             f"(M = {points.shape[0]}), got {radii_sq.shape}"
         )
-    dtype = _float_dtype(queries, radii_sq)
+    dtype = compute_dtype(queries, radii_sq)
     return queries.astype(dtype), points.astype(dtype), radii_sq.astype(dtype)
 
 
@@ -171,13 +173,6 @@ def _check_chunk_size(chunk_size, num_rows):
         raise ValueError(f"chunk_size must be an int >= 1, got {chunk_size!r}")
     # A block taller than the queries would only compute padding.
     return min(chunk_size, num_rows)
-
-
-def _float_dtype(*arrays):
-    # The widest floating dtype among the inputs and float32, chosen by hand because strict
-    # dtype promotion refuses float32 with float64 (float64 only under jax_enable_x64).
-    candidates = [x.dtype for x in arrays] + [jnp.dtype(jnp.float32)]
-    return max((d for d in candidates if jnp.issubdtype(d, jnp.floating)), key=lambda d: d.itemsize)
 
 
 @jax.jit
