@@ -33,7 +33,7 @@ pytorch-fid's ``sqrtm`` formula to 5e-14 there.
 import jax
 import jax.numpy as jnp
 
-from jaxgen.metrics.dtypes import compute_dtype
+from jaxgen.metrics.inputs import compute_dtype
 
 _HIGHEST = jax.lax.Precision.HIGHEST
 

@@ -26,7 +26,7 @@ import functools
 import jax
 import jax.numpy as jnp
 
-from jaxgen.metrics.dtypes import compute_dtype
+from jaxgen.metrics.inputs import check_point_sets
 
 _HIGHEST = jax.lax.Precision.HIGHEST
 
@@ -45,7 +45,7 @@ def mmd2_unbiased(x, y):
     Raises:
       ValueError: a shape is not the one above.
     """
-    x, y = _check_pair(x, y, "x", "y")
+    x, y = check_point_sets(x, y, "x", "y", min_rows=2)
     return _mmd2_unbiased(x, y)
 
 
@@ -69,7 +69,7 @@ def kid(feats_a, feats_b, num_subsets=100, subset_size=1000, *, key=None):
       ValueError: a shape is not the one above, a set has fewer than ``subset_size`` rows, or
         ``num_subsets``/``subset_size`` is out of range.
     """
-    feats_a, feats_b = _check_pair(feats_a, feats_b, "feats_a", "feats_b")
+    feats_a, feats_b = check_point_sets(feats_a, feats_b, "feats_a", "feats_b", min_rows=2)
     for name, value, low in (("num_subsets", num_subsets, 1), ("subset_size", subset_size, 2)):
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
@@ -82,22 +82,6 @@ def kid(feats_a, feats_b, num_subsets=100, subset_size=1000, *, key=None):
     if key is None:
         key = jax.random.PRNGKey(0)
     return _kid(feats_a, feats_b, key, num_subsets=num_subsets, subset_size=subset_size)
-
-
-def _check_pair(x, y, x_name, y_name):
-    x, y = jnp.asarray(x), jnp.asarray(y)
-    for name, value in ((x_name, x), (y_name, y)):
-        if value.ndim != 2 or value.shape[0] < 2 or value.shape[1] < 1:
-            raise ValueError(
-                f"{name} must have shape [N, d] with N >= 2 and d >= 1, got {value.shape}"
-            )
-    if x.shape[1] != y.shape[1]:
-        raise ValueError(
-            f"{y_name} must have shape [M, d] with the d of {x_name} {x.shape} "
-            f"(d = {x.shape[1]}), got {y.shape}"
-        )
-    dtype = compute_dtype(x, y)
-    return x.astype(dtype), y.astype(dtype)
 
 
 def _polynomial_kernel(x, y):

@@ -39,7 +39,7 @@ import functools
 import jax
 import jax.numpy as jnp
 
-from jaxgen.metrics.dtypes import compute_dtype
+from jaxgen.metrics.inputs import check_point_sets
 from jaxgen.metrics.neighbors import (
     DEFAULT_CHUNK_SIZE,
     any_within,
@@ -95,17 +95,7 @@ def density_coverage(real, fake, k=5, *, chunk_size=DEFAULT_CHUNK_SIZE):
 
 
 def _check_inputs(real, fake, k, *, fake_needs_balls):
-    real, fake = jnp.asarray(real), jnp.asarray(fake)
-    for name, samples in (("real", real), ("fake", fake)):
-        if samples.ndim != 2 or samples.shape[0] < 1 or samples.shape[1] < 1:
-            raise ValueError(
-                f"{name} must have shape [N, D] with N >= 1 and D >= 1, got {samples.shape}"
-            )
-    if fake.shape[1] != real.shape[1]:
-        raise ValueError(
-            f"fake must have shape [M, D] with the D of real {real.shape} "
-            f"(D = {real.shape[1]}), got {fake.shape}"
-        )
+    real, fake = check_point_sets(real, fake, "real", "fake")
     limit = min(real.shape[0], fake.shape[0]) if fake_needs_balls else real.shape[0]
     if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k < limit:
         sets = "real and fake" if fake_needs_balls else "real"
@@ -113,8 +103,7 @@ def _check_inputs(real, fake, k, *, fake_needs_balls):
             f"k must be an int with 1 <= k < {limit} (fewer than the samples of {sets}, "
             f"shapes {real.shape} and {fake.shape}), got {k!r}"
         )
-    dtype = compute_dtype(real, fake)
-    return real.astype(dtype), fake.astype(dtype)
+    return real, fake
 
 
 def _check_chunk_size(chunk_size):

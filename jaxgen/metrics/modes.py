@@ -30,7 +30,7 @@ import jax
 import jax.numpy as jnp
 from jax.scipy.special import xlogy
 
-from jaxgen.metrics.dtypes import compute_dtype
+from jaxgen.metrics.inputs import compute_dtype
 
 # A sample within this many stds of its nearest center is high quality (VEEGAN, PacGAN).
 QUALITY_STDS = 3.0

@@ -36,7 +36,7 @@ import functools
 import jax
 import jax.numpy as jnp
 
-from jaxgen.metrics.dtypes import compute_dtype
+from jaxgen.metrics.inputs import check_point_sets, compute_dtype
 
 _HIGHEST = jax.lax.Precision.HIGHEST
 
@@ -58,7 +58,7 @@ def pairwise_sq_distances(a, b):
     Raises:
       ValueError: a shape is not the one above.
     """
-    a, b = _check_pair(a, b, "a", "b")
+    a, b = check_point_sets(a, b, "a", "b")
     return _pairwise_sq_distances(a, b)
 
 
@@ -102,7 +102,7 @@ def nearest_sq_distance(queries, points, *, chunk_size=DEFAULT_CHUNK_SIZE):
     Raises:
       ValueError: a shape is not the one above, or ``chunk_size < 1``.
     """
-    queries, points = _check_pair(queries, points, "queries", "points")
+    queries, points = check_point_sets(queries, points, "queries", "points")
     chunk_size = _check_chunk_size(chunk_size, queries.shape[0])
     return _nearest_sq_distance(queries, points, chunk_size=chunk_size)
 
@@ -145,19 +145,8 @@ def _check_points(points, name):
     return points.astype(compute_dtype(points))
 
 
-def _check_pair(a, b, a_name, b_name):
-    a, b = _check_points(a, a_name), _check_points(b, b_name)
-    if a.shape[1] != b.shape[1]:
-        raise ValueError(
-            f"{b_name} must have shape [M, D] with the D of {a_name} {a.shape} "
-            f"(D = {a.shape[1]}), got {b.shape}"
-        )
-    dtype = compute_dtype(a, b)
-    return a.astype(dtype), b.astype(dtype)
-
-
 def _check_balls(queries, points, radii_sq):
-    queries, points = _check_pair(queries, points, "queries", "points")
+    queries, points = check_point_sets(queries, points, "queries", "points")
     radii_sq = jnp.asarray(radii_sq)
     if radii_sq.shape != (points.shape[0],):
         raise ValueError(
