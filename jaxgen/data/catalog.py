@@ -1,6 +1,6 @@
 """``load`` and ``names``: the one entry point from a data set's name to its ``Dataset``."""
 
-from jaxgen.data import formats, offline, toy
+from jaxgen.data import formats, offline, stacked, toy
 from jaxgen.errors import UserError, closest
 
 TFDS_PATTERN = "tfds:<name>"
@@ -8,7 +8,7 @@ TFDS_PATTERN = "tfds:<name>"
 
 def names():
     """The built-in data set names, and the pattern that reads any TFDS image set."""
-    return [*offline.SOURCES, *toy.MIXTURES, TFDS_PATTERN]
+    return [*offline.SOURCES, stacked.NAME, *toy.MIXTURES, TFDS_PATTERN]
 
 
 def load(
@@ -26,8 +26,10 @@ def load(
     """The Dataset of split ``split`` of data set ``name``.
 
     Args:
-      name: ``digits``, ``mnist5k``, ``ring8``, ``grid25`` or ``tfds:<name>`` (``names()``).
-      split: ``train``, ``test`` (``all`` for the offline sets; any split of a TFDS set).
+      name: ``digits``, ``mnist5k``, ``stacked_mnist``, ``ring8``, ``grid25`` or
+        ``tfds:<name>`` (``names()``).
+      split: ``train``, ``test`` (``all`` for the offline sets and ``stacked_mnist``; any split
+        of a TFDS set).
       batch_size: the global batch size B, over all processes.
       seed: the seed of the stream of batches.
       format: the pixel format of images (``formats.FORMATS``); toy mixtures take only
@@ -59,6 +61,10 @@ def load(
     if name in offline.SOURCES:
         return offline.offline_dataset(
             name, split, format=format, image_size=image_size, **dataset_kwargs
+        )
+    if name == stacked.NAME:
+        return stacked.stacked_dataset(
+            split, format=format, image_size=image_size, **dataset_kwargs
         )
     if name in toy.MIXTURES:
         if format != "signed" or image_size is not None:

@@ -10,7 +10,7 @@ from jaxgen.errors import UserError
 
 
 def test_names_lists_the_built_in_sets_and_the_tfds_pattern():
-    assert names() == ["digits", "mnist5k", "ring8", "grid25", "tfds:<name>"]
+    assert names() == ["digits", "mnist5k", "stacked_mnist", "ring8", "grid25", "tfds:<name>"]
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,5 @@
-"""``mode_coverage`` against a numpy loop over samples and modes, and hand-derived cases."""
+"""``mode_coverage`` against a numpy loop over samples and modes, and hand-derived cases;
+``label_mode_coverage`` against hand computations and ``scipy.stats.entropy``."""
 
 import math
 
@@ -6,9 +7,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+import scipy.stats
 
 from jaxgen.data.toy import MIXTURES
 from jaxgen.metrics import mode_coverage
+from jaxgen.metrics.modes import label_mode_coverage
 
 KEYS = ("modes_covered", "num_modes", "high_quality", "kl", "counts")
 
@@ -174,3 +177,111 @@ def test_bad_inputs_are_refused_naming_the_argument(
 ):
     with pytest.raises(ValueError, match=rf"^{argument} must"):
         mode_coverage(np.zeros(samples_shape), np.zeros(centers_shape), std, **kwargs)
+
+
+# label_mode_coverage: modes hit and KL to uniform from class labels (stacked MNIST protocol).
+
+LABEL_KEYS = ("modes", "kl", "counts")
+
+
+def test_label_coverage_of_a_hand_computed_histogram():
+    """Labels 0, 0, 1, 3 of M = 4: counts (2, 1, 0, 1), three modes hit and p = (½, ¼, 0, ¼), so
+    KL = ½ log(½ · 4) + ¼ log(¼ · 4) + 0 + ¼ log(¼ · 4) = ½ log 2."""
+    result = label_mode_coverage(np.array([0, 0, 1, 3]), num_modes=4)
+    assert set(result) == set(LABEL_KEYS)
+    assert int(result["modes"]) == 3 and result["modes"].dtype == jnp.int32
+    np.testing.assert_array_equal(result["counts"], [2, 1, 0, 1])
+    np.testing.assert_allclose(float(result["kl"]), 0.5 * math.log(2), rtol=1e-6)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_label_coverage_matches_scipy_on_skewed_stacked_mnist_labels(seed):
+    """1,000 modes, Dirichlet-weighted with some weights zeroed, so some modes are missed."""
+    rng = np.random.default_rng(seed)
+    weights = rng.dirichlet(np.full(1000, 0.3)) * (rng.random(1000) < 0.8)
+    labels = rng.choice(1000, size=26_000, p=weights / weights.sum())
+    counts = np.bincount(labels, minlength=1000)
+    result = label_mode_coverage(jnp.asarray(labels, jnp.int32), 1000)
+    assert 500 < int(result["modes"]) < 1000
+    assert int(result["modes"]) == len(np.unique(labels))
+    np.testing.assert_array_equal(result["counts"], counts)
+    # scipy.stats.entropy normalizes both arguments: KL(counts/N ‖ uniform).
+    expected = scipy.stats.entropy(counts, np.ones(1000))
+    np.testing.assert_allclose(float(result["kl"]), expected, rtol=1e-5)
+
+
+@pytest.mark.parametrize("num_modes", [1, 10, 1000])
+def test_label_coverage_of_one_mode_and_of_a_balanced_histogram(num_modes):
+    collapsed = label_mode_coverage(np.full(50, num_modes - 1), num_modes)
+    assert int(collapsed["modes"]) == 1
+    np.testing.assert_allclose(float(collapsed["kl"]), math.log(num_modes), atol=1e-6)
+    balanced = label_mode_coverage(np.tile(np.arange(num_modes), 3), num_modes)
+    assert int(balanced["modes"]) == num_modes
+    np.testing.assert_array_equal(balanced["counts"], np.full(num_modes, 3))
+    np.testing.assert_allclose(float(balanced["kl"]), 0.0, atol=1e-6)
+
+
+def test_label_coverage_jits_with_static_num_modes_and_vmaps_over_sets():
+    rng = np.random.default_rng(3)
+    sets = rng.integers(0, 7, size=(4, 30)) * rng.integers(1, 3, size=(4, 1))  # some skewed
+    jitted = jax.jit(label_mode_coverage, static_argnames="num_modes")
+    batched = jax.vmap(lambda labels: label_mode_coverage(labels, 13))(sets)
+    for i, labels in enumerate(sets):
+        single = label_mode_coverage(labels, 13)
+        for key in LABEL_KEYS:
+            np.testing.assert_allclose(jitted(labels, num_modes=13)[key], single[key], rtol=1e-6)
+            np.testing.assert_allclose(batched[key][i], single[key], rtol=1e-6, err_msg=key)
+
+
+def test_label_coverage_under_jit_leaves_out_of_range_labels_uncounted():
+    """Traced labels cannot be checked: −1 and M are dropped (not wrapped to mode M − 1), and
+    with nothing counted the KL takes its documented worst value log M."""
+    jitted = jax.jit(label_mode_coverage, static_argnames="num_modes")
+    result = jitted(jnp.array([-1, 2, 2, 5, 7, 1]), num_modes=5)
+    expected = label_mode_coverage(np.array([2, 2, 1]), 5)
+    for key in LABEL_KEYS:
+        np.testing.assert_allclose(result[key], expected[key], rtol=1e-6, err_msg=key)
+    nothing = jitted(jnp.array([-1, 5]), num_modes=5)
+    assert int(nothing["modes"]) == 0
+    np.testing.assert_array_equal(nothing["counts"], np.zeros(5))
+    np.testing.assert_allclose(float(nothing["kl"]), math.log(5), rtol=1e-6)
+
+
+def test_label_coverage_of_uniform_samples_has_the_documented_size_bias():
+    """The docstring's numbers, each averaged over 20 sets of N uniform labels of M = 1000
+    modes: M(1 − (1 − 1/M)^N) modes hit in expectation (N = 2,000, far from 1000), and
+    KL ≈ (M − 1)/(2N) = 0.02 for N = 25,000 (the approximation needs N ≫ M)."""
+    coverage = jax.vmap(lambda labels: label_mode_coverage(labels, 1000))
+    rng = np.random.default_rng(4)
+    few = coverage(rng.integers(0, 1000, size=(20, 2000)))
+    expected_modes = 1000 * (1 - (1 - 1 / 1000) ** 2000)
+    np.testing.assert_allclose(np.mean(few["modes"]), expected_modes, rtol=0.01)
+    many = coverage(rng.integers(0, 1000, size=(20, 25_000)))
+    np.testing.assert_allclose(np.mean(many["kl"]), 999 / 50_000, rtol=0.05)
+
+
+def test_label_coverage_accepts_int64_labels_under_x64_and_strict_promotion():
+    labels = np.array([0, 4, 4, 2])
+    expected = label_mode_coverage(labels, 5)
+    with jax.enable_x64(True), jax.numpy_dtype_promotion("strict"):
+        result = label_mode_coverage(jnp.asarray(labels, jnp.int64), 5)
+    for key in LABEL_KEYS:
+        np.testing.assert_allclose(result[key], expected[key], rtol=1e-6, err_msg=key)
+
+
+@pytest.mark.parametrize(
+    ("labels", "num_modes", "argument"),
+    [
+        (np.zeros((2, 3), np.int32), 10, "labels"),
+        (np.zeros(0, np.int32), 10, "labels"),
+        (np.array([0.0, 1.0]), 10, "labels"),
+        (np.array([0, 10]), 10, "labels"),
+        (np.array([-1, 3]), 10, "labels"),
+        (np.array([0, 1]), 0, "num_modes"),
+        (np.array([0, 1]), True, "num_modes"),
+        (np.array([0, 1]), 10.0, "num_modes"),
+    ],
+)
+def test_label_coverage_refuses_bad_inputs_naming_the_argument(labels, num_modes, argument):
+    with pytest.raises(ValueError, match=rf"^{argument} must"):
+        label_mode_coverage(labels, num_modes)
