@@ -2,6 +2,7 @@
 
     jaxgen train RECIPE [--workdir DIR] [--set key=value ...]
     jaxgen sample WORKDIR [--n N] [--seed S] [--out FILE]
+    jaxgen eval WORKDIR [--metrics fid,kid,is,pr,dc,modes] [--n N] [--ref SOURCE]
     jaxgen recipes
 
 Mistakes the user can fix (an unknown recipe or config key, a missing workdir or data set,
@@ -56,6 +57,40 @@ def _parser():
         help="output .png (picture) or .npz (arrays); default WORKDIR/samples/sample_seedS.png",
     )
     sample.set_defaults(command=_sample)
+
+    evaluate = commands.add_parser(
+        "eval",
+        help="measure a trained workdir's samples (FID, KID, IS, precision/recall, modes)",
+        description="Draws samples from WORKDIR's latest checkpoint and compares them with "
+        "reference data on the data set's feature network; prints a table with the protocol "
+        "card and writes it as JSON.",
+    )
+    evaluate.add_argument("workdir")
+    evaluate.add_argument(
+        "--metrics",
+        help="comma-separated, of fid,kid,is,pr,dc,modes "
+        "(default: fid,kid,is,pr,dc for images; modes,fid,kid,pr,dc for toy points)",
+    )
+    evaluate.add_argument("--n", type=int, default=10_000, help="generated samples (default 10000)")
+    evaluate.add_argument(
+        "--ref",
+        default="train",
+        metavar="SOURCE",
+        help="reference: train, test, all (splits of the run's data), NAME:SPLIT, or FILE.npz "
+        "with an 'image' or 'x' array (default train)",
+    )
+    evaluate.add_argument(
+        "--n-ref", type=int, help="reference samples (default: the whole reference set)"
+    )
+    evaluate.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
+    evaluate.add_argument(
+        "--batch-size", type=int, default=500, help="samples per batch (default 500)"
+    )
+    evaluate.add_argument(
+        "--json", help="where to write the result (default WORKDIR/eval/step_STEP_seedS.json)"
+    )
+    evaluate.add_argument("--no-progress", action="store_true", help="no progress bars")
+    evaluate.set_defaults(command=_eval)
 
     recipes = commands.add_parser("recipes", help="list the recipes")
     recipes.set_defaults(command=_recipes)
@@ -116,6 +151,33 @@ def _sample(args):
     else:
         save_png(picture(samples), out)
     print(f"{args.n} samples of {recipe.name} at step {int(state.step)}: {out}")
+
+
+def _eval(args):
+    import json
+
+    from jaxgen.metrics.run_eval import evaluate_run, format_table
+    from jaxgen.recipes.restore import load
+
+    recipe, state = load(args.workdir)
+    result = evaluate_run(
+        recipe,
+        state,
+        metrics=args.metrics,
+        num_samples=args.n,
+        reference=args.ref,
+        num_reference=args.n_ref,
+        seed=args.seed,
+        batch_size=args.batch_size,
+        progress=not args.no_progress,
+    )
+    step = result["protocol"]["step"]
+    out = args.json or os.path.join(args.workdir, "eval", f"step_{step:07d}_seed{args.seed}.json")
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+    with open(out, "w") as f:
+        json.dump(result, f, indent=1)
+    print(format_table(result))
+    print(f"json: {out}")
 
 
 def _recipes(args):

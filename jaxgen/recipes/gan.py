@@ -75,6 +75,11 @@ def base_config() -> ml_collections.ConfigDict:
     c.sample_every = 500
     c.checkpoint_every = 1000
     c.keep_checkpoints = 3
+    # evaluation during training (jaxgen.metrics.run_eval); 0: off
+    c.eval_every = 0
+    c.eval_metrics = ""  # comma-separated; "": the data's defaults (as `jaxgen eval`)
+    c.eval_num_samples = 2000
+    c.eval_reference = "train"
     return c
 
 
@@ -170,6 +175,12 @@ def _check(config):
     ):
         if config[key] < 1:
             raise UserError(f"config key {key!r} must be at least 1, got {config[key]}")
+    if config.eval_every < 0:
+        raise UserError(f"config key 'eval_every' must be 0 (off) or more, got {config.eval_every}")
+    if config.eval_every and config.eval_num_samples < 2:
+        raise UserError(
+            f"config key 'eval_num_samples' must be at least 2, got {config.eval_num_samples}"
+        )
     if config.network == "dcgan":
         try:
             nn.dcgan.upsampling_plan(config.image_size, config.dcgan_stages or None)

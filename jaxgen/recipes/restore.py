@@ -9,7 +9,8 @@ from jaxgen.train.checkpoint import CHECKPOINT_DIR, Checkpointer, restore_target
 # Config keys that a resumed run may change: they steer the loop, not the state it resumes.
 RESUMABLE_KEYS = frozenset(
     {"steps", "log_every", "sample_every", "checkpoint_every", "keep_checkpoints",
-     "num_samples", "sample_seed", "data_dir"}
+     "num_samples", "sample_seed", "data_dir", "eval_every", "eval_metrics",
+     "eval_num_samples", "eval_reference"}
 )  # fmt: skip
 
 

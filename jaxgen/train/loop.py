@@ -10,9 +10,16 @@
   and no non-finite state is ever checkpointed, so the last checkpoint is a good one.
 Metrics are fetched from the device only every ``log_every`` steps, so the host never waits
 on the device in between.
+
+With ``eval_every`` > 0 in the config, the samples are also measured every ``eval_every`` steps
+and at the end (``jaxgen.metrics.run_eval``: ``eval_metrics`` on ``eval_num_samples`` samples
+against ``eval_reference``): the values go to metrics.jsonl and TensorBoard as ``eval/NAME``,
+the whole result with its protocol card to ``WORKDIR/eval/step_STEP_seed0.json``. The feature
+network is set up before the first step, so a missing weight file stops the run at once.
 """
 
 import contextlib
+import json
 import os
 import signal
 import sys
@@ -48,6 +55,7 @@ def train(recipe, workdir: str, *, progress: bool = True, log=print):
     Resumes from the latest checkpoint in ``workdir`` when there is one.
     """
     config = recipe.config
+    evaluate = _evaluator(recipe)  # a bad evaluation setting stops the run before it starts
     workdir = os.path.abspath(workdir)
     os.makedirs(workdir, exist_ok=True)
     checkpointer = Checkpointer(workdir, keep=config.keep_checkpoints)
@@ -110,6 +118,9 @@ def train(recipe, workdir: str, *, progress: bool = True, log=print):
                     step % config.sample_every == 0 or step == config.steps
                 ):
                     _write_samples(recipe, state, sample_key, step, workdir, writer, dataset.info)
+                if evaluate and (step % config.eval_every == 0 or step == config.steps):
+                    flush()
+                    evaluate(state, step, workdir, writer)
                 if step % config.checkpoint_every == 0 or step == config.steps or stop.requested:
                     save(step)
                 if stop.requested:
@@ -147,6 +158,37 @@ def _check_data_shapes(dataset, example_batch):
                 f"expects {list(expected.shape[1:])}: set image_size / channels to match "
                 "(e.g. --set channels=3)"
             )
+
+
+def _evaluator(recipe):
+    """``evaluate(state, step, workdir, writer)`` when the config asks for it, else None."""
+    config = recipe.config
+    if not config.get("eval_every", 0):
+        return None
+    from jaxgen.metrics import evaluation, features
+    from jaxgen.metrics.run_eval import evaluate_run
+
+    if config.eval_metrics:
+        evaluation.parse_metrics(config.eval_metrics)  # fail before training, not after
+    if config.data not in ("ring8", "grid25"):
+        features.for_data(config.data)
+
+    def evaluate(state, step, workdir, writer):
+        result = evaluate_run(
+            recipe,
+            state,
+            metrics=config.eval_metrics,
+            num_samples=config.eval_num_samples,
+            reference=config.eval_reference,
+            progress=False,
+        )
+        writer.scalars(step, {f"eval/{k}": v for k, v in result["metrics"].items()})
+        path = os.path.join(workdir, "eval", f"step_{step:07d}_seed0.json")
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
+            json.dump(result, f, indent=1)
+
+    return evaluate
 
 
 def _batches(dataset, position, count):
