@@ -9,14 +9,18 @@ makes them is the caller's, so each statistic is checked against numpy/scipy wit
 - manifold: ``precision_recall`` (Kynkäänniemi et al. 2019), ``density_coverage`` (Naeem et
   al. 2020), on chunked k-NN distances (``neighbors``)
 - modes: ``mode_coverage`` (modes covered, high-quality rate and mode KL on toy Gaussian
-  mixtures, the VEEGAN/PacGAN protocol)
+  mixtures, the VEEGAN/PacGAN protocol), ``label_mode_coverage`` (modes a classifier assigns,
+  e.g. stacked MNIST's 1,000)
+
+Feature networks are in ``features`` (offline digit classifiers, the FID Inception); the metric
+registry in ``evaluation``; ``run_eval.evaluate_run`` is ``jaxgen eval``.
 """
 
 from jaxgen.metrics.frechet import fid, frechet_distance, gaussian_statistics
 from jaxgen.metrics.inception_score import inception_score
 from jaxgen.metrics.kid import kid
 from jaxgen.metrics.manifold import density_coverage, precision_recall
-from jaxgen.metrics.modes import mode_coverage
+from jaxgen.metrics.modes import label_mode_coverage, mode_coverage
 
 __all__ = [
     "density_coverage",
@@ -25,6 +29,7 @@ __all__ = [
     "gaussian_statistics",
     "inception_score",
     "kid",
+    "label_mode_coverage",
     "mode_coverage",
     "precision_recall",
 ]
