@@ -5,7 +5,8 @@
 leading global batch axis (this process's rows of it on several hosts); ``from_arrays`` wraps a
 user's arrays the same way. Modules: ``dataset`` (the stream), ``finite`` (epochs of a finite
 split), ``streams`` (where each random draw comes from), ``formats`` (pixel formats),
-``resize``, ``offline`` (digits, mnist5k), ``toy`` (ring8, grid25), ``tfds_source`` (TFDS).
+``resize``, ``offline`` (digits, mnist5k), ``stacked`` (stacked_mnist), ``toy`` (ring8, grid25),
+``tfds_source`` (TFDS).
 """
 
 from jaxgen.data.catalog import load, names
