@@ -24,10 +24,12 @@ matmul at ``Precision.HIGHEST`` (no TF32/bf16 passes on GPU/TPU). Measured on CP
 float64 by 2e-4 to 3e-4 in absolute terms (relative 2e-6 to 5e-6), and the FID of a set with
 itself comes out as −2.4e-4 instead of 0: ``tr Σ1 + tr Σ2`` and ``2 tr √(Σ1 Σ2)`` (each about
 1e3 here) cancel, and the difference keeps only the digits float32 leaves, so the absolute error
-stays near 3e-7 of ``tr Σ`` however small the FID. For agreement with float64 references
-(pytorch-fid's numpy) to 1e-6 relative or better, pass float64 statistics under
-``jax.enable_x64(True)``; the float64 result matched numpy's eigendecomposition to 6e-15 and
-pytorch-fid's ``sqrtm`` formula to 5e-14 there.
+stays near 3e-7 of ``tr Σ`` however small the FID. Computing the statistics in float32 too
+(``gaussian_statistics`` on float32 features) costs another digit:
+``benchmarks/fid_statistics.py`` measured 1.3e-5 to 2.1e-5 relative (FID 190 to 230, ``tr Σ``
+about 1,400). For agreement with float64 references (pytorch-fid's numpy) to 1e-6 relative or
+better, pass float64 statistics under ``jax.enable_x64(True)``; the float64 result matched
+numpy's eigendecomposition to 6e-15 and pytorch-fid's ``sqrtm`` formula to 5e-14 there.
 """
 
 import jax
