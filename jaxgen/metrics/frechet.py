@@ -18,18 +18,28 @@ both have the same eigenvalues, and ``A`` is symmetric positive semi-definite: h
 (``jnp.linalg.eigh``), which run on CPU, GPU and TPU. Eigenvalues that rounding makes negative
 are clipped to 0, so singular covariances (fewer samples than dimensions) give a finite value.
 
+``fid(feats_a, feats_b)`` never forms the covariances: with ``X`` the centered features over
+``√(N − 1)`` (so ``Σ = XᵀX``) and ``X = Q T`` its QR factorization, the nonzero eigenvalues of
+``Σa Σb = TaᵀTa TbᵀTb`` are those of ``M Mᵀ`` for ``M = Ta Tbᵀ`` (``[d, d]`` at most), so
+``tr √(Σa Σb)`` is the sum of the singular values of ``M`` and ``tr Σ = ‖X‖²_F``. This matters
+for singular covariances in float32: a zero eigenvalue comes out of ``eigh`` as ±1e-7·λ_max,
+and its square root (~3e-4·√λ_max) lands in the trace. On the mnist5k classifier's features
+(55 of 128 ReLU units never fire) the covariance route gave 5.64 for an FID of 6.16 (float64),
+the factored route 6.1624 (``experiments/metric_agreement``; ``tests/metrics/test_frechet.py``
+has a synthetic case).
+
 Precision: the computation runs in the inputs' floating dtype (float32 at least) with every
-matmul at ``Precision.HIGHEST`` (no TF32/bf16 passes on GPU/TPU). Measured on CPU with
-``d = 2048`` statistics of two sets of 10,000 ReLU features (FID 72 to 143), float32 is off from
-float64 by 2e-4 to 3e-4 in absolute terms (relative 2e-6 to 5e-6), and the FID of a set with
-itself comes out as −2.4e-4 instead of 0: ``tr Σ1 + tr Σ2`` and ``2 tr √(Σ1 Σ2)`` (each about
-1e3 here) cancel, and the difference keeps only the digits float32 leaves, so the absolute error
-stays near 3e-7 of ``tr Σ`` however small the FID. Computing the statistics in float32 too
-(``gaussian_statistics`` on float32 features) costs another digit:
-``benchmarks/fid_statistics.py`` measured 1.3e-5 to 2.1e-5 relative (FID 190 to 230, ``tr Σ``
-about 1,400). For agreement with float64 references (pytorch-fid's numpy) to 1e-6 relative or
-better, pass float64 statistics under ``jax.enable_x64(True)``; the float64 result matched
-numpy's eigendecomposition to 6e-15 and pytorch-fid's ``sqrtm`` formula to 5e-14 there.
+matmul at ``Precision.HIGHEST`` (no TF32/bf16 passes on GPU/TPU). Measured on CPU for
+``frechet_distance`` with ``d = 2048`` statistics of two sets of 10,000 ReLU features (FID 72 to
+143), float32 is off from float64 by 2e-4 to 3e-4 in absolute terms (relative 2e-6 to 5e-6),
+and the FID of a set with itself comes out as −2.4e-4 instead of 0: ``tr Σ1 + tr Σ2`` and
+``2 tr √(Σ1 Σ2)`` (each about 1e3 here) cancel, and the difference keeps only the digits float32
+leaves, so the absolute error stays near 3e-7 of ``tr Σ`` however small the FID. Computing the
+statistics in float32 too costs another digit: ``benchmarks/fid_statistics.py`` measured 1.3e-5
+to 2.1e-5 relative (FID 190 to 230, ``tr Σ`` about 1,400) for the covariance route. For
+agreement with float64 references (pytorch-fid's numpy) to 1e-6 relative or better, pass float64
+inputs under ``jax.enable_x64(True)``; the float64 result matched numpy's eigendecomposition to
+6e-15 and pytorch-fid's ``sqrtm`` formula to 5e-14 there.
 """
 
 import jax
@@ -89,7 +99,7 @@ def fid(feats_a, feats_b):
             f"(d = {feats_a.shape[1]}), got {feats_b.shape}"
         )
     feats_a, feats_b = _common_dtype(feats_a, feats_b)
-    return _frechet_distance(*_gaussian_statistics(feats_a), *_gaussian_statistics(feats_b))
+    return _fid_from_features(feats_a, feats_b)
 
 
 def _common_dtype(*arrays):
@@ -148,6 +158,29 @@ def _frechet_distance(mu1, sigma1, mu2, sigma2):
         jnp.dot(difference, difference, precision=_HIGHEST)
         + jnp.trace(sigma1)
         + jnp.trace(sigma2)
+        - 2 * trace_sqrt_product
+    )
+
+
+@jax.jit
+def _fid_from_features(feats_a, feats_b):
+    # Σ = XᵀX with X the centered features over √(N − 1); X = Q T (QR) gives Σ = TᵀT, and the
+    # nonzero eigenvalues of Σa Σb = TaᵀTa TbᵀTb are those of M Mᵀ with M = Ta Tbᵀ, so
+    # tr √(Σa Σb) is the sum of M's singular values: no square root of a noisy eigenvalue.
+    def factor(features):
+        mean = jnp.mean(features, axis=0)
+        scaled = (features - mean) / jnp.sqrt(jnp.asarray(features.shape[0] - 1, features.dtype))
+        return mean, scaled, jnp.linalg.qr(scaled, mode="r")
+
+    mean_a, scaled_a, triangle_a = factor(feats_a)
+    mean_b, scaled_b, triangle_b = factor(feats_b)
+    cross = jnp.matmul(triangle_a, triangle_b.T, precision=_HIGHEST)
+    trace_sqrt_product = jnp.sum(jnp.linalg.svd(cross, compute_uv=False))
+    difference = mean_a - mean_b
+    return (
+        jnp.dot(difference, difference, precision=_HIGHEST)
+        + jnp.sum(jnp.square(scaled_a))
+        + jnp.sum(jnp.square(scaled_b))
         - 2 * trace_sqrt_product
     )
 
