@@ -2,5 +2,15 @@
 
 from jaxgen.nn.dcgan import DCGANDiscriminator, DCGANGenerator
 from jaxgen.nn.mlp import MLP, MLPDiscriminator, MLPGenerator
+from jaxgen.nn.normalization import MinibatchStdDev, SpectralNorm, minibatch_stddev
 
-__all__ = ["MLP", "DCGANDiscriminator", "DCGANGenerator", "MLPDiscriminator", "MLPGenerator"]
+__all__ = [
+    "MLP",
+    "DCGANDiscriminator",
+    "DCGANGenerator",
+    "MLPDiscriminator",
+    "MLPGenerator",
+    "MinibatchStdDev",
+    "SpectralNorm",
+    "minibatch_stddev",
+]
