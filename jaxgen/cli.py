@@ -87,7 +87,7 @@ def _parser():
         "--batch-size", type=int, default=500, help="samples per batch (default 500)"
     )
     evaluate.add_argument(
-        "--json", help="where to write the result (default WORKDIR/eval/step_STEP_seedS.json)"
+        "--json", help="where to write the result (default WORKDIR/eval/step_STEP_nN_seedS.json)"
     )
     evaluate.add_argument("--no-progress", action="store_true", help="no progress bars")
     evaluate.set_defaults(command=_eval)
@@ -156,7 +156,7 @@ def _sample(args):
 def _eval(args):
     import json
 
-    from jaxgen.metrics.run_eval import evaluate_run, format_table
+    from jaxgen.metrics.run_eval import evaluate_run, format_table, result_path
     from jaxgen.recipes.restore import load
 
     recipe, state = load(args.workdir)
@@ -172,7 +172,7 @@ def _eval(args):
         progress=not args.no_progress,
     )
     step = result["protocol"]["step"]
-    out = args.json or os.path.join(args.workdir, "eval", f"step_{step:07d}_seed{args.seed}.json")
+    out = args.json or result_path(args.workdir, step, args.n, args.seed)
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
     with open(out, "w") as f:
         json.dump(result, f, indent=1)

@@ -260,6 +260,15 @@ def _version():
     return jaxgen.__version__
 
 
+def result_path(workdir, step, num_samples, seed):
+    """``WORKDIR/eval/step_STEP_nN_seedS.json``: where an evaluation's JSON goes by default.
+
+    The sample count is in the name, so ``jaxgen eval --n 10000`` never overwrites the result
+    that the training-time evaluation (a smaller ``eval_num_samples``) wrote for that step.
+    """
+    return os.path.join(workdir, "eval", f"step_{step:07d}_n{num_samples}_seed{seed}.json")
+
+
 def format_table(result):
     """The metrics and the protocol card as aligned text lines."""
     lines = [f"{'metric':14s} value"]
@@ -282,6 +291,12 @@ def format_table(result):
         f"reference from {where}",
         f"  features: {card['name']}"
         + (f", weights sha256 {card['weights_sha256'][:12]}" if "weights_sha256" in card else "")
-        + (f", {card['resize']}" if "resize" in card else ""),
+        + (f", {card['resize']}" if "resize" in card else "")
+        + (f", test accuracy {card['test_accuracy']:.4f}" if "test_accuracy" in card else ""),
+        "  settings: "
+        + "; ".join(
+            f"{name} " + ", ".join(f"{k}={v}" for k, v in values.items())
+            for name, values in protocol["settings"].items()
+        ),
     ]
     return "\n".join(lines)

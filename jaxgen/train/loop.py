@@ -11,11 +11,12 @@
 Metrics are fetched from the device only every ``log_every`` steps, so the host never waits
 on the device in between.
 
-With ``eval_every`` > 0 in the config, the samples are also measured every ``eval_every`` steps
-and at the end (``jaxgen.metrics.run_eval``: ``eval_metrics`` on ``eval_num_samples`` samples
-against ``eval_reference``): the values go to metrics.jsonl and TensorBoard as ``eval/NAME``,
-the whole result with its protocol card to ``WORKDIR/eval/step_STEP_seed0.json``. The feature
-network is set up before the first step, so a missing weight file stops the run at once.
+With ``eval_every`` > 0 in the config, the samples are also measured before the first step of
+a fresh run (step 0, the baseline), every ``eval_every`` steps and at the end
+(``jaxgen.metrics.run_eval``: ``eval_metrics`` on ``eval_num_samples`` samples against
+``eval_reference``): the values go to metrics.jsonl and TensorBoard as ``eval/NAME``, the whole
+result with its protocol card to ``WORKDIR/eval/step_STEP_nN_seed0.json``. The feature network
+is set up before the first step, so a missing weight file stops the run at once.
 """
 
 import contextlib
@@ -103,6 +104,8 @@ def train(recipe, workdir: str, *, progress: bool = True, log=print):
         checkpointer.save(step, state, record)
 
     try:
+        if evaluate and start == 0:
+            evaluate(state, 0, workdir, writer)
         with stop.installed():
             for step in range(start + 1, config.steps + 1):
                 batch = _batches(dataset, position, recipe.batches_per_step)
@@ -166,7 +169,7 @@ def _evaluator(recipe):
     if not config.get("eval_every", 0):
         return None
     from jaxgen.metrics import evaluation, features
-    from jaxgen.metrics.run_eval import evaluate_run
+    from jaxgen.metrics.run_eval import evaluate_run, result_path
 
     if config.eval_metrics:
         evaluation.parse_metrics(config.eval_metrics)  # fail before training, not after
@@ -183,7 +186,7 @@ def _evaluator(recipe):
             progress=False,
         )
         writer.scalars(step, {f"eval/{k}": v for k, v in result["metrics"].items()})
-        path = os.path.join(workdir, "eval", f"step_{step:07d}_seed0.json")
+        path = result_path(workdir, step, config.eval_num_samples, seed=0)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "w") as f:
             json.dump(result, f, indent=1)

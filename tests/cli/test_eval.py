@@ -23,21 +23,29 @@ def test_training_logs_the_evaluation_every_k_steps(ring_workdir):
         json.loads(line) for line in (ring_workdir / "metrics.jsonl").read_text().splitlines()
     ]
     evaluations = [r for r in records if "eval/modes" in r]
-    assert [r["step"] for r in evaluations] == [10, 20]
+    assert [r["step"] for r in evaluations] == [0, 10, 20]  # step 0: the fresh generator
     assert {"eval/mode_kl", "eval/fid", "eval/precision", "eval/coverage"} <= set(evaluations[0])
-    card = json.loads((ring_workdir / "eval" / "step_0000020_seed0.json").read_text())
+    card = json.loads((ring_workdir / "eval" / "step_0000020_n200_seed0.json").read_text())
     assert card["protocol"]["num_generated"] == 200 and card["protocol"]["step"] == 20
-    assert card["metrics"]["modes"] == evaluations[1]["eval/modes"]
+    assert card["metrics"]["modes"] == evaluations[2]["eval/modes"]
 
 
 def test_eval_prints_the_table_and_writes_json_with_the_protocol(capsys, ring_workdir):
     argv = ["eval", str(ring_workdir), "--n", "500", "--metrics", "modes,fid", "--no-progress"]
     assert cli.main(argv) == 0
     out = capsys.readouterr().out
-    for fragment in ("modes", "mode_kl", "fid", "gan_ring8 at step 20, seed 0", "500 generated"):
+    for fragment in (
+        "modes",
+        "mode_kl",
+        "fid",
+        "gan_ring8 at step 20, seed 0",
+        "500 generated",
+        "settings: kid subsets=100, subset_size=500",
+    ):
         assert fragment in out
-    path = ring_workdir / "eval" / "step_0000020_seed0.json"
+    path = ring_workdir / "eval" / "step_0000020_n500_seed0.json"
     assert f"json: {path}" in out
+    assert (ring_workdir / "eval" / "step_0000020_n200_seed0.json").exists()  # not overwritten
     result = json.loads(path.read_text())
     assert list(result["metrics"]) == ["modes", "num_modes", "high_quality", "mode_kl", "fid"]
     protocol = result["protocol"]
