@@ -10,7 +10,7 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e ".[test]"
-	$(BIN)/python -m pip install -q --no-deps torch-fidelity==0.4.0
+	$(BIN)/python -m pip install -q --no-deps torch-fidelity==0.4.0 pytorch-fid==0.3.0 prdc==0.2
 	touch $(STAMP)
 
 # Trains DCGAN on scikit-learn's 8x8 digits (a few minutes on 2 CPU cores) and writes a sample grid.
