@@ -24,9 +24,9 @@ are clipped to 0, so singular covariances (fewer samples than dimensions) give a
 ``tr √(Σa Σb)`` is the sum of the singular values of ``M`` and ``tr Σ = ‖X‖²_F``. This matters
 for singular covariances in float32: a zero eigenvalue comes out of ``eigh`` as ±1e-7·λ_max,
 and its square root (~3e-4·√λ_max) lands in the trace. On the mnist5k classifier's features
-(55 of 128 ReLU units never fire) the covariance route gave 5.64 for an FID of 6.16 (float64),
-the factored route 6.1624 (``experiments/metric_agreement``; ``tests/metrics/test_frechet.py``
-has a synthetic case).
+(55 of 128 ReLU units never fire) the covariance route gave 5.866 for an FID of 6.1623
+(pytorch-fid, float64), the factored route 6.1621 (``experiments/metric_agreement``;
+``tests/metrics/test_frechet.py`` has a synthetic case).
 
 Precision: the computation runs in the inputs' floating dtype (float32 at least) with every
 matmul at ``Precision.HIGHEST`` (no TF32/bf16 passes on GPU/TPU). Measured on CPU for
