@@ -154,9 +154,7 @@ def _sample(args):
 
 
 def _eval(args):
-    import json
-
-    from jaxgen.metrics.run_eval import evaluate_run, format_table, result_path
+    from jaxgen.metrics.run_eval import evaluate_run, format_table, result_path, save_result
     from jaxgen.recipes.restore import load
 
     recipe, state = load(args.workdir)
@@ -173,9 +171,7 @@ def _eval(args):
     )
     step = result["protocol"]["step"]
     out = args.json or result_path(args.workdir, step, args.n, args.seed)
-    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
-    with open(out, "w") as f:
-        json.dump(result, f, indent=1)
+    save_result(result, out)
     print(format_table(result))
     print(f"json: {out}")
 

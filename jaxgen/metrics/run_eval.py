@@ -269,6 +269,13 @@ def result_path(workdir, step, num_samples, seed):
     return os.path.join(workdir, "eval", f"step_{step:07d}_n{num_samples}_seed{seed}.json")
 
 
+def save_result(result, path):
+    """Writes ``result`` (metrics and protocol card) as JSON to ``path``, creating its folder."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w") as f:
+        json.dump(result, f, indent=1)
+
+
 def format_table(result):
     """The metrics and the protocol card as aligned text lines."""
     lines = [f"{'metric':14s} value"]

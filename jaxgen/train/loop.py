@@ -20,7 +20,6 @@ is set up before the first step, so a missing weight file stops the run at once.
 """
 
 import contextlib
-import json
 import os
 import signal
 import sys
@@ -169,7 +168,7 @@ def _evaluator(recipe):
     if not config.get("eval_every", 0):
         return None
     from jaxgen.metrics import evaluation, features
-    from jaxgen.metrics.run_eval import evaluate_run, result_path
+    from jaxgen.metrics.run_eval import evaluate_run, result_path, save_result
 
     if config.eval_metrics:
         evaluation.parse_metrics(config.eval_metrics)  # fail before training, not after
@@ -186,10 +185,7 @@ def _evaluator(recipe):
             progress=False,
         )
         writer.scalars(step, {f"eval/{k}": v for k, v in result["metrics"].items()})
-        path = result_path(workdir, step, config.eval_num_samples, seed=0)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w") as f:
-            json.dump(result, f, indent=1)
+        save_result(result, result_path(workdir, step, config.eval_num_samples, seed=0))
 
     return evaluate
 
