@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pytest
 
 from jaxgen import cli
@@ -94,3 +95,20 @@ def test_training_stops_at_once_for_an_unknown_eval_metric(capsys, tmp_path):
     assert cli.main(argv) == 2
     assert "unknown metric 'bogus'" in capsys.readouterr().err
     assert not (tmp_path / "checkpoints").exists()
+
+
+def test_eval_counts_the_1000_modes_of_stacked_mnist(capsys, tmp_path):
+    """A DCGAN on stacked_mnist is measured with the mnist5k classifier on each channel."""
+    features.for_data("mnist5k", progress=False)  # trained once, outside the timed part
+    workdir = str(tmp_path / "stacked")
+    argv = ["train", "dcgan_mnist", "--workdir", workdir, "--set", "preset=tiny", "--no-progress"]
+    assert cli.main([*argv, "--set", "data=stacked_mnist", "--set", "channels=3"]) == 0
+    out_json = tmp_path / "stacked.json"
+    argv = ["eval", workdir, "--n", "300", "--ref", "test", "--n-ref", "500", "--no-progress"]
+    assert cli.main([*argv, "--json", str(out_json)]) == 0
+    result = json.loads(out_json.read_text())
+    assert list(result["metrics"])[:3] == ["modes", "num_modes", "mode_kl"]  # modes first
+    assert result["metrics"]["num_modes"] == 1000 and 1 <= result["metrics"]["modes"] <= 300
+    assert 0 <= result["metrics"]["mode_kl"] <= np.log(1000)
+    assert result["protocol"]["features"]["name"] == "stacked-mnist5k-classifier"
+    assert result["protocol"]["num_reference"] == 500
