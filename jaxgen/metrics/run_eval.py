@@ -36,6 +36,7 @@ from jaxgen.data import toy
 from jaxgen.errors import UserError
 from jaxgen.metrics import evaluation, features
 from jaxgen.metrics.features.cache import cache_dir
+from jaxgen.metrics.features.convert_inception import sha256_of
 
 SPLITS = ("train", "test", "all")
 DEFAULT_NUM_SAMPLES = 10_000
@@ -189,7 +190,7 @@ def _reference_embedding(source, network, embed_fn, num_reference, batch_size, p
     """The reference set's embedding (cached) and the record of it for the protocol card."""
     record = {k: v for k, v in source.items() if k not in ("mixture", "key")}
     if source["kind"] == "file":
-        record["sha256"] = _file_sha256(source["path"])
+        record["sha256"] = sha256_of(source["path"])
         arrays = _read_reference_file(source["path"], source["key"])
         total = len(arrays) if num_reference is None else num_reference
         batches = (arrays[i : i + batch_size] for i in range(0, len(arrays), batch_size))
@@ -244,14 +245,6 @@ def _read_reference_file(path, key):
             return np.asarray(stored[key], np.float32)
     except (OSError, ValueError) as error:
         raise UserError(f"cannot read {path} as .npz: {error}") from None
-
-
-def _file_sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _version():
