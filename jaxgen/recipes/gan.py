@@ -124,12 +124,15 @@ def build(name: str, config: ml_collections.ConfigDict) -> Recipe:
 
     init = jax.jit(init_fn, out_shardings=replicated(mesh))
 
-    @functools.partial(jax.jit, static_argnums=2)
-    def sample(state, key, n):
-        z = jax.random.normal(key, (n, config.latent_dim), jnp.float32)
+    @jax.jit
+    def generate(state, z):
         params = state.rule_state.average.g if config.ema_decay else state.params.g
         fake, _ = apply_module(generator, params, state.model_state.g, z, train=False)
         return {data_key: fake}
+
+    @functools.partial(jax.jit, static_argnums=2)
+    def sample(state, key, n):
+        return generate(state, jax.random.normal(key, (n, config.latent_dim), jnp.float32))
 
     def dataset(split="train"):
         return data.load(
@@ -156,6 +159,8 @@ def build(name: str, config: ml_collections.ConfigDict) -> Recipe:
         example_batch=example_batch,
         batches_per_step=config.d_steps,
         mesh=mesh,
+        generate=generate,
+        latent_dim=config.latent_dim,
     )
 
 

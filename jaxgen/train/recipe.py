@@ -20,6 +20,10 @@ class Recipe(NamedTuple):
       example_batch: ``example_batch() -> batch`` of zeros with the data's shapes.
       batches_per_step: batches one step consumes (stacked on a leading axis when > 1).
       mesh: the device mesh.
+      generate: ``generate(state, z) -> batch``, the samples of given latents ``z [n, latent]``
+        (``None`` for a model without a latent space); ``sample`` is ``generate`` at
+        ``z ~ N(0, I)``.
+      latent_dim: the size of z (0 without a latent space).
     """
 
     name: str
@@ -31,3 +35,5 @@ class Recipe(NamedTuple):
     example_batch: Callable
     batches_per_step: int
     mesh: Mesh
+    generate: Callable | None = None
+    latent_dim: int = 0
