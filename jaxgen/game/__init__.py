@@ -3,16 +3,19 @@
 - schemes (rules): ``simultaneous``, ``alternating``, ``extragradient``, ``optimistic``
 - field transforms (game → game): ``consensus``, ``sga``, ``unrolled``
 - wrappers (rule → rule): ``lookahead``, ``ema``
-- games: ``bilinear``, ``quadratic``, ``dirac_gan``, ``mixture_game``, and ``adversarial`` (a
-  GAN from a generator, a discriminator and an objective)
+- games: ``bilinear``, ``quadratic``, ``dirac_gan``, ``mixture_game``, ``adversarial`` (a
+  GAN from a generator, a discriminator and an objective) and ``energy_based`` (EBGAN, BEGAN)
+- optax transformations for a player: ``clip_weights`` (WGAN), ``historical_averaging``
 - ``rollout`` runs a rule on a game as one ``lax.scan``; ``sweep`` vmaps it over a grid;
   ``jacobian`` / ``eigenvalues`` give the game Jacobian's spectrum; ``jaxgen.game.plots`` draws
   them (matplotlib, imported on use).
 """
 
-from jaxgen.game.adversarial import adversarial
+from jaxgen.game.adversarial import Penalty, adversarial
 from jaxgen.game.base import Rule, gradient_field
+from jaxgen.game.energy import energy_based
 from jaxgen.game.games import bilinear, dirac_gan, quadratic
+from jaxgen.game.historical_averaging import HistoricalAveragingState, historical_averaging
 from jaxgen.game.mixture import MixtureGame, mixture_game
 from jaxgen.game.rollout import rollout
 from jaxgen.game.schemes import (
@@ -26,24 +29,30 @@ from jaxgen.game.schemes import (
 from jaxgen.game.spectrum import eigenvalues, jacobian
 from jaxgen.game.sweeps import sweep
 from jaxgen.game.transforms import consensus, sga, unrolled
+from jaxgen.game.weight_clipping import clip_weights
 from jaxgen.game.wrappers import EmaState, LookaheadState, ema, lookahead
 
 __all__ = [
     "EmaState",
+    "HistoricalAveragingState",
     "LookaheadState",
     "MixtureGame",
     "OptimisticState",
+    "Penalty",
     "Rule",
     "SchemeState",
     "adversarial",
     "alternating",
     "bilinear",
+    "clip_weights",
     "consensus",
     "dirac_gan",
     "eigenvalues",
     "ema",
+    "energy_based",
     "extragradient",
     "gradient_field",
+    "historical_averaging",
     "jacobian",
     "lookahead",
     "mixture_game",

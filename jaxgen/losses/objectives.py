@@ -47,8 +47,14 @@ OBJECTIVES = {
 }
 
 
+# Objectives whose discriminator is an auto-encoder and whose game is ``jaxgen.game.energy``.
+ENERGY_OBJECTIVES = ("ebgan", "began")
+
+
 def get_objective(name: str) -> Objective:
     """The objective registered under ``name`` (see the module docstring)."""
     if name not in OBJECTIVES:
-        raise UserError(f"unknown GAN objective {name!r}: {closest(name, OBJECTIVES)}")
+        raise UserError(
+            f"unknown GAN objective {name!r}: {closest(name, (*OBJECTIVES, *ENERGY_OBJECTIVES))}"
+        )
     return OBJECTIVES[name]

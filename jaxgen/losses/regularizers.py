@@ -159,3 +159,38 @@ def safe_norm(squared: jax.Array) -> jax.Array:
 def instance_noise(key: jax.Array, x: jax.Array, sigma: float) -> jax.Array:
     """``x + σ·ε`` with ε ∼ N(0, I) of the shape of ``x``."""
     return x + sigma * jax.random.normal(key, x.shape, x.dtype)
+
+
+def _r1(critic, real, fake, key):
+    del fake, key
+    return 0.5 * r1_penalty(critic, real)
+
+
+def _r2(critic, real, fake, key):
+    del real, key
+    return 0.5 * r2_penalty(critic, fake)
+
+
+def _gp(critic, real, fake, key):
+    return gradient_penalty(critic, real, fake, key)
+
+
+def _gp_one_sided(critic, real, fake, key):
+    return gradient_penalty(critic, real, fake, key, one_sided=True)
+
+
+def _dragan(critic, real, fake, key):
+    del fake
+    return dragan_penalty(critic, real, key)
+
+
+# name → fn(critic, real, fake, key) -> [B], weighted by the paper's own symbol: λ for the
+# gradient penalties (the WGAN-GP and DRAGAN papers use λ = 10), γ for R1 and R2, whose terms
+# here carry the paper's ½ (Mescheder et al. use γ = 10 on CelebA-HQ and 0.1 on CIFAR-10).
+PENALTIES = {
+    "gp": _gp,
+    "gp_one_sided": _gp_one_sided,
+    "r1": _r1,
+    "r2": _r2,
+    "dragan": _dragan,
+}

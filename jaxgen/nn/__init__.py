@@ -1,16 +1,31 @@
 """Flax Linen modules: NHWC images, discriminators return logits."""
 
+from jaxgen.nn.autoencoder import ConvAutoencoder, MLPAutoencoder
 from jaxgen.nn.dcgan import DCGANDiscriminator, DCGANGenerator
+from jaxgen.nn.improved_gan import (
+    MinibatchDiscrimination,
+    VirtualBatchNorm,
+    minibatch_features,
+    split_reference,
+    with_reference,
+)
 from jaxgen.nn.mlp import MLP, MLPDiscriminator, MLPGenerator
 from jaxgen.nn.normalization import MinibatchStdDev, SpectralNorm, minibatch_stddev
 
 __all__ = [
     "MLP",
+    "ConvAutoencoder",
+    "MLPAutoencoder",
     "DCGANDiscriminator",
     "DCGANGenerator",
     "MLPDiscriminator",
     "MLPGenerator",
+    "MinibatchDiscrimination",
     "MinibatchStdDev",
+    "VirtualBatchNorm",
     "SpectralNorm",
+    "minibatch_features",
     "minibatch_stddev",
+    "split_reference",
+    "with_reference",
 ]

@@ -16,7 +16,14 @@ defaults, so that running statistics match a PyTorch reference.
 """
 
 import flax.linen as nn
+import jax
 
+from jaxgen.nn.improved_gan import (
+    MinibatchDiscrimination,
+    VirtualBatchNorm,
+    split_reference,
+    with_reference,
+)
 from jaxgen.nn.layers import ConvTranspose
 
 BATCH_NORM = dict(momentum=0.9, epsilon=1e-5)
@@ -48,40 +55,85 @@ def upsampling_plan(resolution: int, stages: int | None = None) -> tuple[int, in
 
 
 class DCGANGenerator(nn.Module):
-    """z [B, latent] → images [B, resolution, resolution, channels] in [−1, 1]."""
+    """z [B, latent] → images [B, resolution, resolution, channels] in [−1, 1].
+
+    ``virtual_batch_norm`` = R > 0 replaces batch norm by virtual batch norm (Salimans et al.
+    2016 §3.4; ``jaxgen.nn.improved_gan.VirtualBatchNorm``): a reference batch of R latents,
+    drawn once at initialization and kept in the collection ``"vbn"`` (model state, so it is
+    checkpointed), is forwarded on top of every batch, and each example is normalized with the
+    reference's statistics and its own, so that its image does not depend on the rest of its
+    batch. The generator then costs (R + B)/B times as much.
+    """
 
     resolution: int = 28
     channels: int = 1
     width: int = 128
     stages: int | None = None  # stride-2 layers; default from the resolution
+    virtual_batch_norm: int = 0
 
     @nn.compact
     def __call__(self, z, train: bool = True):
         base, n = upsampling_plan(self.resolution, self.stages)
+        reference_size = self.virtual_batch_norm
+        if reference_size:
+            reference = self.variable(
+                "vbn",
+                "z_reference",
+                lambda: jax.random.normal(self.make_rng("params"), (reference_size, z.shape[1])),
+            )
+            z = with_reference(reference.value, z)
+
+        def normalize(x):
+            if reference_size:
+                return VirtualBatchNorm(reference_size, epsilon=BATCH_NORM["epsilon"])(x)
+            return nn.BatchNorm(use_running_average=not train, **BATCH_NORM)(x)
+
         features = self.width * 2 ** (n - 1)
         x = nn.Dense(base * base * features)(z)
         x = x.reshape(z.shape[0], base, base, features)
-        x = nn.relu(nn.BatchNorm(use_running_average=not train, **BATCH_NORM)(x))
+        x = nn.relu(normalize(x))
         for stage in range(1, n):
             x = ConvTranspose(self.width * 2 ** (n - 1 - stage), KERNEL, STRIDES)(x)
-            x = nn.relu(nn.BatchNorm(use_running_average=not train, **BATCH_NORM)(x))
-        x = ConvTranspose(self.channels, KERNEL, STRIDES)(x)
-        return nn.tanh(x)
+            x = nn.relu(normalize(x))
+        x = nn.tanh(ConvTranspose(self.channels, KERNEL, STRIDES)(x))
+        return split_reference(x, reference_size)[1] if reference_size else x
+
+
+NORMS = ("batch", "layer", "none")
 
 
 class DCGANDiscriminator(nn.Module):
-    """images [B, H, W, C] → one logit per image, shape [B]."""
+    """images [B, H, W, C] → one logit per image, shape [B].
+
+    ``norm`` normalizes every layer but the input one: ``"batch"`` (DCGAN), ``"layer"`` (the
+    WGAN-GP critic: Gulrajani et al. 2017 §4 replace batch norm, which couples the examples of
+    a batch and so invalidates a per-example gradient penalty, by layer norm) or ``"none"``
+    (SN-GAN's discriminator, where spectral normalization is the only constraint).
+    ``minibatch_kernels`` > 0 inserts minibatch discrimination (Salimans et al. 2016 §3.2)
+    before the output layer. ``features=True`` also returns the flattened input of the output
+    layer ``[B, F]`` (feature matching, linear probes).
+    """
 
     resolution: int = 28
     width: int = 64
     stages: int | None = None
+    norm: str = "batch"
+    minibatch_kernels: int = 0
 
     @nn.compact
-    def __call__(self, x, train: bool = True):
+    def __call__(self, x, train: bool = True, features: bool = False):
+        if self.norm not in NORMS:
+            raise ValueError(f"norm must be one of {NORMS}, got {self.norm!r}")
         _, n = upsampling_plan(self.resolution, self.stages)
         for stage in range(n):
             x = nn.Conv(self.width * 2**stage, KERNEL, STRIDES, "SAME")(x)
-            if stage > 0:  # no batch norm on the input layer
+            if stage > 0 and self.norm == "batch":  # no normalization on the input layer
                 x = nn.BatchNorm(use_running_average=not train, **BATCH_NORM)(x)
+            elif stage > 0 and self.norm == "layer":
+                x = nn.LayerNorm(epsilon=BATCH_NORM["epsilon"])(x)
             x = nn.leaky_relu(x, 0.2)
-        return nn.Dense(1)(x.reshape(x.shape[0], -1))[:, 0]
+        hidden = x.reshape(x.shape[0], -1)
+        if self.minibatch_kernels:
+            hidden = MinibatchDiscrimination(self.minibatch_kernels)(hidden)
+        logits = nn.Dense(1)(hidden)[:, 0]
+        return (logits, hidden) if features else logits

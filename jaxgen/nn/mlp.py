@@ -10,18 +10,29 @@ from collections.abc import Sequence
 import flax.linen as nn
 import jax.numpy as jnp
 
+from jaxgen.nn.improved_gan import MinibatchDiscrimination
+
 
 class MLP(nn.Module):
-    """Dense layers of ``hidden`` widths with ReLU between them, then a linear output."""
+    """Dense layers of ``hidden`` widths with ReLU between them, then a linear output.
+
+    ``minibatch_kernels`` > 0 inserts minibatch discrimination (Salimans et al. 2016 §3.2)
+    before the output layer (discriminators). ``features=True`` also returns the output layer's
+    input.
+    """
 
     hidden: Sequence[int]
     out_dim: int
+    minibatch_kernels: int = 0
 
     @nn.compact
-    def __call__(self, x):
+    def __call__(self, x, features: bool = False):
         for width in self.hidden:
             x = nn.relu(nn.Dense(width)(x))
-        return nn.Dense(self.out_dim)(x)
+        if self.minibatch_kernels:
+            x = MinibatchDiscrimination(self.minibatch_kernels)(x)
+        out = nn.Dense(self.out_dim)(x)
+        return (out, x) if features else out
 
 
 class MLPGenerator(nn.Module):
@@ -40,11 +51,15 @@ class MLPGenerator(nn.Module):
 
 
 class MLPDiscriminator(nn.Module):
-    """x [B, ...] → one logit per example, shape [B]."""
+    """x [B, ...] → one logit per example, shape [B] (and its features [B, F] with
+    ``features=True``; see ``MLP``)."""
 
     hidden: Sequence[int] = (128, 128)
+    minibatch_kernels: int = 0
 
     @nn.compact
-    def __call__(self, x, train: bool = True):
+    def __call__(self, x, train: bool = True, features: bool = False):
         del train
-        return MLP(self.hidden, 1)(x.reshape(x.shape[0], -1))[:, 0]
+        mlp = MLP(self.hidden, 1, self.minibatch_kernels)
+        logits, hidden = mlp(x.reshape(x.shape[0], -1), features=True)
+        return (logits[:, 0], hidden) if features else logits[:, 0]

@@ -3,7 +3,14 @@
 ``build(config)`` turns a config (see ``base_config``) into a ``Recipe``. Networks: ``dcgan``
 (``jaxgen.nn.DCGANGenerator`` / ``DCGANDiscriminator``) for images, ``mlp`` for 2-D points or
 flattened images. The rule is ``alternating`` (``d_steps`` discriminator updates, then
-``g_steps`` generator updates) with Adam for each player.
+``g_steps`` generator updates) or ``simultaneous``, with Adam or RMSprop for each player.
+
+The switches of the GAN literature are config keys, all off by default:
+``objective`` (``jaxgen.losses.OBJECTIVES``), ``penalty`` and ``penalty_weight``
+(``jaxgen.losses.regularizers.PENALTIES``), ``instance_noise``, ``weight_clip`` (WGAN),
+``d_norm`` and ``spectral_norm`` (the discriminator's normalization), and Salimans et al.'s
+(2016) ``feature_matching``, ``minibatch_kernels``, ``historical_averaging`` and
+``label_smoothing``.
 """
 
 import functools
@@ -16,14 +23,21 @@ import optax
 
 from jaxgen import data, nn
 from jaxgen.errors import UserError, closest
-from jaxgen.game import adversarial, alternating, ema
-from jaxgen.game.adversarial import apply_module
+from jaxgen.game import adversarial, alternating, ema, simultaneous
+from jaxgen.game import energy as energy_game
+from jaxgen.game.adversarial import Penalty, apply_module
+from jaxgen.game.historical_averaging import historical_averaging
+from jaxgen.game.weight_clipping import clip_weights
+from jaxgen.losses import gan as gan_losses
 from jaxgen.losses import get_objective
+from jaxgen.losses.regularizers import PENALTIES
 from jaxgen.train import Recipe, TrainState, compile_step, data_mesh, make_train_step
 from jaxgen.train.mesh import check_batch_size, replicated
 from jaxgen.types import Pair
 
 NETWORKS = ("dcgan", "mlp")
+OPTIMIZERS = ("adam", "rmsprop")
+RULES = ("alternating", "simultaneous")
 
 # The `tiny` preset of the image recipes, for tests: 8×8 images, widths of 8, batch 8, 20 steps.
 TINY_IMAGES = {
@@ -58,6 +72,25 @@ def base_config() -> ml_collections.ConfigDict:
     c.mlp_depth = 2  # mlp only: hidden layers
     # objective and rule
     c.objective = "nsgan"
+    c.label_smoothing = 0.0  # gan/nsgan: real target 1 − α (one-sided; Salimans et al.: α = 0.1)
+    c.penalty = ""  # a discriminator regularizer: gp, gp_one_sided, r1, r2, dragan
+    c.penalty_weight = 10.0  # λ of gp and dragan, γ of r1 and r2 (whose terms carry the ½)
+    c.instance_noise = 0.0  # σ of the noise added to D's inputs
+    c.feature_matching = False  # G matches D's mean last-hidden features (Salimans et al.)
+    c.minibatch_kernels = 0  # > 0: minibatch discrimination in D (Salimans et al.: 100)
+    c.historical_averaging = 0.0  # weight of ‖θ − mean of past θ‖² for both players
+    c.virtual_batch_norm = 0  # dcgan G: > 0, virtual batch norm with a reference batch of this size
+    c.d_norm = "batch"  # dcgan D: batch, layer (WGAN-GP) or none
+    c.spectral_norm = False  # spectral normalization of every D kernel (SN-GAN)
+    c.weight_clip = 0.0  # > 0: clip D's weights to [−c, c] after each update (WGAN)
+    c.optimizer = "adam"  # adam (beta1, beta2) or rmsprop (PyTorch's: decay 0.99)
+    c.rule = "alternating"  # or simultaneous
+    # energy-based objectives (objective ebgan or began): D is an auto-encoder
+    c.embedding_dim = 64  # the auto-encoder's bottleneck
+    c.ebgan_margin = 1.0  # m, in units of the per-example mean squared reconstruction error
+    c.ebgan_pt_weight = 0.1  # the pulling-away term's weight (0: EBGAN without it)
+    c.began_gamma = 0.5  # γ, the diversity ratio
+    c.began_lambda_k = 0.001  # λ_k, the gain of the k_t controller
     c.d_steps = 1
     c.g_steps = 1
     c.g_learning_rate = 2e-4
@@ -89,19 +122,8 @@ def build(name: str, config: ml_collections.ConfigDict) -> Recipe:
     mesh = data_mesh()
     check_batch_size(config.batch_size, mesh)
     generator, discriminator, data_key = networks(config)
-    game = adversarial(
-        generator,
-        discriminator,
-        get_objective(config.objective),
-        latent_dim=config.latent_dim,
-        data_key=data_key,
-    )
-    adam = lambda lr: optax.adam(lr, b1=config.beta1, b2=config.beta2)
-    rule = alternating(
-        Pair(adam(config.g_learning_rate), adam(config.d_learning_rate)),
-        d_steps=config.d_steps,
-        g_steps=config.g_steps,
-    )
+    game = make_game(config, generator, discriminator, data_key)
+    rule = update_rule(config)
     if config.ema_decay:
         rule = ema(rule, config.ema_decay)
     data_shape = _data_shape(config)
@@ -115,6 +137,8 @@ def build(name: str, config: ml_collections.ConfigDict) -> Recipe:
         g_vars = dict(generator.init(g_key, z, train=False))
         d_vars = dict(discriminator.init(d_key, batch[data_key][:1], train=False))
         params = Pair(g_vars.pop("params"), d_vars.pop("params"))
+        if config.objective == "began":
+            d_vars.update(energy_game.began_state())
         return TrainState.create(
             params=params,
             model_state=Pair(g_vars, d_vars),
@@ -164,9 +188,132 @@ def build(name: str, config: ml_collections.ConfigDict) -> Recipe:
     )
 
 
+def make_game(config, generator, discriminator, data_key):
+    """The config's game: ``energy_based`` for ebgan and began, ``adversarial`` otherwise."""
+    if config.objective in energy_game.KINDS:
+        return energy_game.energy_based(
+            generator,
+            discriminator,
+            config.objective,
+            latent_dim=config.latent_dim,
+            data_key=data_key,
+            margin=config.ebgan_margin,
+            pt_weight=config.ebgan_pt_weight,
+            gamma=config.began_gamma,
+            lambda_k=config.began_lambda_k,
+        )
+    return adversarial(
+        generator,
+        discriminator,
+        objective(config),
+        latent_dim=config.latent_dim,
+        data_key=data_key,
+        penalty=penalty(config),
+        noise_std=config.instance_noise,
+        feature_matching=config.feature_matching,
+    )
+
+
+def objective(config):
+    """The config's ``Objective``, with one-sided label smoothing where asked."""
+    chosen = get_objective(config.objective)
+    if config.label_smoothing:
+        real_label = 1.0 - config.label_smoothing
+        chosen = chosen._replace(
+            discriminator=functools.partial(gan_losses.discriminator_loss, real_label=real_label)
+        )
+    return chosen
+
+
+def penalty(config):
+    """The config's discriminator regularizer as a ``Penalty``, or None."""
+    if not config.penalty:
+        return None
+    return Penalty(PENALTIES[config.penalty], config.penalty_weight)
+
+
+def optimizer(config, learning_rate):
+    """One player's optax optimizer; the discriminator's gets the config's other switches."""
+    if config.optimizer == "rmsprop":
+        # PyTorch's RMSprop, which the WGAN authors ran: decay 0.99, ε outside the square root.
+        return optax.rmsprop(learning_rate, decay=0.99, eps=1e-8, eps_in_sqrt=False)
+    return optax.adam(learning_rate, b1=config.beta1, b2=config.beta2)
+
+
+def update_rule(config):
+    """The rule of both players: each one's optimizer, historical averaging and weight clipping."""
+    players = {}
+    for player in ("g", "d"):
+        steps = [optimizer(config, config[f"{player}_learning_rate"])]
+        if config.historical_averaging:
+            steps.insert(0, historical_averaging(config.historical_averaging))
+        if player == "d" and config.weight_clip:
+            steps.append(clip_weights(config.weight_clip))
+        players[player] = steps[0] if len(steps) == 1 else optax.chain(*steps)
+    optimizers = Pair(**players)
+    if config.rule == "simultaneous":
+        return simultaneous(optimizers)
+    return alternating(optimizers, d_steps=config.d_steps, g_steps=config.g_steps)
+
+
 def _check(config):
     if config.network not in NETWORKS:
         raise UserError(f"unknown network {config.network!r}: {closest(config.network, NETWORKS)}")
+    for key, allowed in (
+        ("optimizer", OPTIMIZERS),
+        ("rule", RULES),
+        ("d_norm", nn.dcgan.NORMS),
+        ("penalty", ("", *PENALTIES)),
+    ):
+        if config[key] not in allowed:
+            raise UserError(f"unknown {key} {config[key]!r}: {closest(config[key], allowed)}")
+    if config.objective in energy_game.KINDS:
+        used = [
+            key
+            for key in ("penalty", "label_smoothing", "feature_matching", "minibatch_kernels")
+            if config[key]
+        ]
+        if used:
+            raise UserError(
+                f"the {config.objective} objective has an auto-encoder discriminator, which "
+                f"{', '.join(used)} do not apply to: unset them"
+            )
+    else:
+        get_objective(config.objective)  # an unknown name is a UserError
+    if config.label_smoothing and config.objective not in ("gan", "nsgan"):
+        raise UserError(
+            f"label_smoothing is for the gan and nsgan objectives (cross-entropy), not "
+            f"{config.objective!r}; set --set label_smoothing=0"
+        )
+    if not 0 <= config.label_smoothing < 1:
+        raise UserError(f"label_smoothing must be in [0, 1), got {config.label_smoothing}")
+    if config.virtual_batch_norm and config.network != "dcgan":
+        raise UserError(
+            "virtual_batch_norm replaces the dcgan generator's batch norm; the mlp has none"
+        )
+    for key in (
+        "instance_noise",
+        "historical_averaging",
+        "weight_clip",
+        "minibatch_kernels",
+        "virtual_batch_norm",
+    ):
+        if config[key] < 0:
+            raise UserError(f"config key {key!r} must be 0 (off) or more, got {config[key]}")
+    if config.rule == "simultaneous" and (config.d_steps > 1 or config.g_steps > 1):
+        raise UserError("the simultaneous rule makes one update per player: set d_steps=g_steps=1")
+    if config.penalty:
+        coupled = []
+        if config.network == "dcgan" and config.d_norm == "batch":
+            coupled.append("d_norm=batch")
+        if config.minibatch_kernels:
+            coupled.append("minibatch_kernels")
+        if coupled:
+            raise UserError(
+                f"penalty {config.penalty!r} takes each example's own input gradient, which "
+                f"{' and '.join(coupled)} mix across the batch: use --set d_norm=layer "
+                "(WGAN-GP's choice) or d_norm=none, and minibatch_kernels=0"
+            )
     for key in (
         "batch_size",
         "steps",
@@ -214,13 +361,32 @@ def networks(config):
                 "use --set network=mlp"
             )
         stages = config.dcgan_stages or None
-        return (
-            nn.DCGANGenerator(config.image_size, config.channels, config.g_width, stages),
-            nn.DCGANDiscriminator(config.image_size, config.d_width, stages),
-            data_key,
+        generator = nn.DCGANGenerator(
+            config.image_size, config.channels, config.g_width, stages, config.virtual_batch_norm
         )
-    generator = nn.MLPGenerator(
-        shape, (config.g_width,) * config.mlp_depth, tanh_output=data_key == "image"
-    )
-    discriminator = nn.MLPDiscriminator((config.d_width,) * config.mlp_depth)
+        discriminator = nn.DCGANDiscriminator(
+            config.image_size, config.d_width, stages, config.d_norm, config.minibatch_kernels
+        )
+    else:
+        generator = nn.MLPGenerator(
+            shape, (config.g_width,) * config.mlp_depth, tanh_output=data_key == "image"
+        )
+        discriminator = nn.MLPDiscriminator(
+            (config.d_width,) * config.mlp_depth, config.minibatch_kernels
+        )
+    if config.objective in energy_game.KINDS:
+        if config.network == "dcgan":
+            discriminator = nn.ConvAutoencoder(
+                config.image_size,
+                config.channels,
+                config.d_width,
+                config.embedding_dim,
+                config.dcgan_stages or None,
+            )
+        else:
+            discriminator = nn.MLPAutoencoder(
+                (config.d_width,) * config.mlp_depth, config.embedding_dim
+            )
+    if config.spectral_norm:
+        discriminator = nn.SpectralNorm(discriminator)
     return generator, discriminator, data_key

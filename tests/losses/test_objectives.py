@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from scipy.spatial.distance import jensenshannon
 
-from jaxgen.losses import OBJECTIVES, fgan, get_objective, hinge, least_squares
+from jaxgen.losses import OBJECTIVES, fgan, gan, get_objective, hinge, least_squares
 
 
 @pytest.fixture(autouse=True)
@@ -140,3 +140,23 @@ def test_every_objective_is_finite_with_finite_gradients(name, dtype):
         assert values.shape == (3,) and values.dtype == dtype, (what, values)
         assert np.all(np.isfinite(values)), (what, values)
         assert np.all(np.isfinite(grad)), (what, grad)
+
+
+def test_one_sided_label_smoothing_optimum():
+    """With real target α, D*(x) = α·p_d/(p_d + p_g) (Salimans et al. 2016, §3.4)."""
+    alpha = 0.9
+    discriminator = lambda real, fake: gan.discriminator_loss(real, fake, real_label=alpha)
+    logits = fit_tabular_discriminator(discriminator, P_DATA, P_MODEL, 10.0, 3000)
+    np.testing.assert_allclose(
+        jax.nn.sigmoid(logits), alpha * P_DATA / (P_DATA + P_MODEL), rtol=1e-8
+    )
+
+
+def test_label_smoothing_value_by_hand():
+    real, fake = jnp.array([2.0, -1.0]), jnp.array([0.5, 3.0])
+    d_real, d_fake = jax.nn.sigmoid(real), jax.nn.sigmoid(fake)
+    expected = -0.9 * jnp.log(d_real) - 0.1 * jnp.log(1 - d_real) - jnp.log(1 - d_fake)
+    np.testing.assert_allclose(gan.discriminator_loss(real, fake, 0.9), expected, rtol=1e-12)
+    np.testing.assert_allclose(
+        gan.discriminator_loss(real, fake, 1.0), -jnp.log(d_real) - jnp.log(1 - d_fake), rtol=1e-12
+    )
