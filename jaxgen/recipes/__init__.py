@@ -7,7 +7,15 @@ that runs it and the result to expect.
 
 import functools
 
-from jaxgen.recipes import dcgan_celeba64, dcgan_cifar10, dcgan_digits, dcgan_mnist, gan, gan_ring8
+from jaxgen.recipes import (
+    dcgan_celeba64,
+    dcgan_cifar10,
+    dcgan_digits,
+    dcgan_mnist,
+    gan,
+    gan_ring8,
+    objective_recipes,
+)
 from jaxgen.recipes.registry import configured, get, names, register
 from jaxgen.recipes.restore import load
 
@@ -16,5 +24,7 @@ for _module in (gan_ring8, dcgan_digits, dcgan_mnist, dcgan_cifar10, dcgan_celeb
     register(
         _name, configured(_module.get_config, functools.partial(gan.build, _name), _module.PRESETS)
     )
+for _name, _factory in objective_recipes.factories(configured).items():
+    register(_name, _factory)
 
 __all__ = ["configured", "get", "load", "names", "register"]
