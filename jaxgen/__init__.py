@@ -2,7 +2,7 @@
 
 The top level is kept light so that ``jaxgen --help`` starts fast: subpackages
 (``jaxgen.game``, ``jaxgen.losses``, ``jaxgen.metrics``, ``jaxgen.nn``, ``jaxgen.data``,
-``jaxgen.train``, ``jaxgen.recipes``) are imported on first attribute access.
+``jaxgen.train``, ``jaxgen.recipes``, ``jaxgen.latent``) are imported on first attribute access.
 """
 
 import importlib
@@ -13,7 +13,7 @@ from jaxgen.types import Pair
 __version__ = "0.1.0.dev0"
 __all__ = ["Pair", "UserError", "load", "__version__"]
 
-_SUBPACKAGES = ("data", "game", "losses", "metrics", "nn", "recipes", "train")
+_SUBPACKAGES = ("data", "game", "latent", "losses", "metrics", "nn", "recipes", "train")
 
 
 def load(workdir):

@@ -1,7 +1,9 @@
 """The ``jaxgen`` command line: parses arguments, then calls recipes, train and metrics.
 
     jaxgen train RECIPE [--workdir DIR] [--set key=value ...]
-    jaxgen sample WORKDIR [--n N] [--seed S] [--out FILE]
+    jaxgen sample WORKDIR [--n N] [--seed S] [--out FILE] [--numbered]
+    jaxgen sample WORKDIR --walk [--points K | --through I,J,...] [--steps S] [--linear]
+    jaxgen sample WORKDIR --arithmetic "A - B + C" [--noisy N]
     jaxgen eval WORKDIR [--metrics fid,kid,is,pr,dc,modes] [--n N] [--ref SOURCE]
     jaxgen recipes
 
@@ -48,13 +50,86 @@ def _parser():
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
     train.set_defaults(command=_train)
 
-    sample = commands.add_parser("sample", help="draw samples from a trained workdir")
+    sample = commands.add_parser(
+        "sample",
+        help="draw samples from a trained workdir; walk or do arithmetic in its latent space",
+        description="Draws a grid of samples (default), a walk between latent points\n"
+        "(--walk, DCGAN §6.1) or latent vector arithmetic on chosen samples (--arithmetic,\n"
+        "DCGAN §6.3.2) from WORKDIR's latest checkpoint.",
+        epilog="""examples:
+  jaxgen sample runs/demo --seed 1 --numbered        # grid of 64, each tile labelled 0..63
+  jaxgen sample runs/demo --walk --points 4 --steps 8 --out walk.png
+  jaxgen sample runs/demo --walk --through 3,17,42 --seed 1 --out walk.gif
+  jaxgen sample runs/demo --seed 1 --arithmetic "3,7,9 - 1,4,5 + 2,8,11"
+
+Sample indices count row-major from 0 in the grid that `--seed S --n N` draws (the labels of
+--numbered); --seed and --n must be the same as those of the grid the indices were read from.
+--arithmetic draws a row per concept A, B, C (its samples, then the image of their mean latent
+at the right), then G(Y), Y = mean A - mean B + mean C, at the right under those means, and
+--noisy images of G(Y + u), u uniform in +-0.25, to its left (the paper's Fig. 7 shows 8).
+--walk draws a row per segment, from one waypoint to the next, both included; its random
+waypoints are the samples of `jaxgen sample --seed S --n K`. Points recipes (gan_ring8) draw
+the walk's points over grey samples.""",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sample.add_argument("workdir")
-    sample.add_argument("--n", type=int, default=64, help="number of samples (default 64)")
+    sample.add_argument(
+        "--n",
+        type=int,
+        default=64,
+        help="number of samples, or of the grid that indices pick from (default 64)",
+    )
     sample.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
     sample.add_argument(
         "--out",
-        help="output .png (picture) or .npz (arrays); default WORKDIR/samples/sample_seedS.png",
+        help="output .png (picture), .npz (arrays) or, with --walk, .gif (animation); default "
+        "WORKDIR/samples/{sample,walk,arithmetic}_seedS.png",
+    )
+    sample.add_argument(
+        "--numbered",
+        action="store_true",
+        help="label each tile of the grid with its index, as --arithmetic and --through take",
+    )
+    sample.add_argument(
+        "--walk", action="store_true", help="interpolate between latent points (DCGAN §6.1)"
+    )
+    sample.add_argument(
+        "--points", type=int, metavar="K", help="with --walk: K random waypoints (default 2)"
+    )
+    sample.add_argument(
+        "--through",
+        metavar="I,J,...",
+        help="with --walk: walk through these samples of the --seed/--n grid instead",
+    )
+    sample.add_argument(
+        "--steps", type=int, metavar="S", help="with --walk: frames per segment (default 8)"
+    )
+    interpolation = sample.add_mutually_exclusive_group()
+    interpolation.add_argument(
+        "--slerp",
+        dest="interpolation",
+        action="store_const",
+        const="slerp",
+        help="with --walk: spherical interpolation (default; White 2016)",
+    )
+    interpolation.add_argument(
+        "--linear",
+        dest="interpolation",
+        action="store_const",
+        const="linear",
+        help="with --walk: linear interpolation",
+    )
+    sample.add_argument(
+        "--arithmetic",
+        metavar="A-B+C",
+        help="G(mean z[A] - mean z[B] + mean z[C]), with A, B, C comma-separated indices of "
+        'samples of the --seed/--n grid, e.g. "3,7,9 - 1,4,5 + 2,8,11"',
+    )
+    sample.add_argument(
+        "--noisy",
+        type=int,
+        metavar="N",
+        help="with --arithmetic: N results with noise added to Y (default 8)",
     )
     sample.set_defaults(command=_sample)
 
@@ -135,22 +210,122 @@ def _sample(args):
     import jax
     import numpy as np
 
+    from jaxgen import latent
     from jaxgen.recipes.restore import load
-    from jaxgen.train.images import picture, save_png
+    from jaxgen.train import images
 
     if args.n < 1:
         raise UserError(f"--n must be at least 1, got {args.n}")
-    out = args.out or os.path.join(args.workdir, "samples", f"sample_seed{args.seed}.png")
-    if not out.endswith((".png", ".npz")):
-        raise UserError(f"--out must end in .png or .npz, got {out}")
+    walk_options = {
+        "--points": args.points,
+        "--through": args.through,
+        "--steps": args.steps,
+        f"--{args.interpolation}": args.interpolation,
+    }
+    for option, value in walk_options.items():
+        if value is not None and not args.walk:
+            raise UserError(f"{option} goes with --walk")
+    if args.noisy is not None and args.arithmetic is None:
+        raise UserError("--noisy goes with --arithmetic")
+    if args.walk and args.arithmetic is not None:
+        raise UserError("--walk and --arithmetic draw different pictures: give one of them")
+    mode = "walk" if args.walk else "arithmetic" if args.arithmetic is not None else "sample"
+    if args.numbered and mode != "sample":
+        raise UserError(f"--numbered labels the plain sample grid, not --{mode}: drop one")
+    suffixes = (".png", ".gif", ".npz") if mode == "walk" else (".png", ".npz")
+    out = args.out or os.path.join(args.workdir, "samples", f"{mode}_seed{args.seed}.png")
+    if not out.endswith(suffixes):
+        raise UserError(
+            f"--out{' with --' + mode if mode != 'sample' else ''} must end in "
+            f"{', '.join(suffixes[:-1])} or {suffixes[-1]}, got {out}"
+        )
+    if args.numbered and not out.endswith(".png"):
+        raise UserError(f"--numbered labels a .png, not {out}")
+    if mode == "walk":
+        kind = args.interpolation or "slerp"
+        steps = 8 if args.steps is None else args.steps
+        if steps < 1:
+            raise UserError(f"--steps must be at least 1, got {steps}")
+        if args.through is not None:
+            if args.points is not None:
+                raise UserError("--through picks the waypoints: drop --points")
+            through = latent.parse_indices(args.through, args.n, option="--through")
+            if len(through) < 2:
+                raise UserError(f"--through needs at least 2 indices, got {args.through!r}")
+        elif args.points is not None and args.points < 2:
+            raise UserError(f"--points must be at least 2, got {args.points}")
+    if mode == "arithmetic":
+        groups = latent.parse_arithmetic(args.arithmetic, args.n)
+        noisy = 8 if args.noisy is None else args.noisy
+        if noisy < 0:
+            raise UserError(f"--noisy must be at least 0, got {noisy}")
+
     recipe, state = load(args.workdir)
-    samples = jax.device_get(recipe.sample(state, jax.random.PRNGKey(args.seed), args.n))
-    if out.endswith(".npz"):
-        os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
-        np.savez(out, **samples)
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+    key = jax.random.PRNGKey(args.seed)
+    at = f"{recipe.name} at step {int(state.step)}"
+    if mode == "sample":
+        samples = jax.device_get(recipe.sample(state, key, args.n))
+        if out.endswith(".npz"):
+            np.savez(out, **samples)
+        elif args.numbered and "image" not in samples:
+            raise UserError(
+                f"--numbered labels image tiles; {recipe.name} generates points: "
+                "use --out FILE.npz for the samples in index order"
+            )
+        elif args.numbered:
+            images.save_png(images.numbered_grid(samples["image"]), out)
+        else:
+            images.save_png(images.picture(samples), out)
+        print(f"{args.n} samples of {at}: {out}")
+    elif mode == "walk":
+        if args.through is not None:
+            z_points = latent.sample_latents(recipe, key, args.n)[np.array(through)]
+            frames = latent.walk_through(recipe, state, z_points, steps=steps, kind=kind)
+        else:
+            points = args.points or 2
+            frames = latent.walk_images(recipe, state, key, points=points, steps=steps, kind=kind)
+        frames = jax.device_get(frames)
+        if out.endswith(".npz"):
+            np.savez(out, **frames)
+        elif "image" not in frames and out.endswith(".gif"):
+            raise UserError(
+                f"a .gif animates images; {recipe.name} generates points: use --out FILE.png"
+            )
+        elif "image" not in frames:
+            reference = recipe.sample(state, jax.random.fold_in(key, 1), 2000)["x"]
+            images.save_png(images.scatter_plot(frames["x"], reference=reference), out)
+        elif out.endswith(".gif"):
+            images.save_gif(frames["image"], out)
+        else:
+            images.save_png(images.walk_strip(frames["image"], steps), out)
+        waypoints = (len(frames["z"]) - 1) // steps + 1
+        print(f"{kind} walk of {len(frames['z'])} frames through {waypoints} points of {at}: {out}")
     else:
-        save_png(picture(samples), out)
-    print(f"{args.n} samples of {recipe.name} at step {int(state.step)}: {out}")
+        z = latent.sample_latents(recipe, key, args.n)
+        result = latent.arithmetic_images(
+            recipe,
+            state,
+            *(z[np.array(group)] for group in groups),
+            key=jax.random.fold_in(key, 1),
+            num_noisy=noisy,
+        )
+        result = jax.device_get(result)
+        data_key = "image" if "image" in result.result else "x"
+        results = np.concatenate([result.result[data_key], result.noisy[data_key]])
+        if out.endswith(".npz"):
+            averages = {f"averages_{data_key}": result.averages[data_key]}
+            np.savez(out, **{data_key: results}, **averages, z=result.z)
+        elif data_key == "image":
+            samples = jax.device_get(recipe.sample(state, key, args.n))["image"]
+            concepts = [samples[np.array(group)] for group in groups]
+            figure = images.arithmetic_figure(concepts, result.averages["image"], results)
+            images.save_png(figure, out)
+        else:
+            reference = jax.device_get(recipe.sample(state, key, args.n))["x"]
+            images.save_png(images.scatter_plot(results, reference=reference), out)
+        a, b, c = (",".join(map(str, group)) for group in groups)
+        print(f"mean[{a}] - mean[{b}] + mean[{c}] (+ {noisy} noisy) of {at}: {out}")
 
 
 def _eval(args):
@@ -178,11 +353,15 @@ def _eval(args):
 
 def _recipes(args):
     from jaxgen import recipes
+    from jaxgen.recipes import objective_recipes
 
     for name in recipes.names():
         module = sys.modules.get(f"jaxgen.recipes.{name}")
-        summary = (module.__doc__ or "").strip().split("\n")[0] if module else ""
-        summary = summary.split(": ", 1)[-1] if summary.startswith("``") else summary
+        if name in objective_recipes.recipe_table():
+            summary = objective_recipes.summary(name)
+        else:
+            summary = (module.__doc__ or "").strip().split("\n")[0] if module else ""
+            summary = summary.split(": ", 1)[-1] if summary.startswith("``") else summary
         print(f"{name:18s} {summary}")
 
 
