@@ -1,7 +1,10 @@
 """Flax Linen modules: NHWC images, discriminators return logits."""
 
+from jaxgen.nn import orderings
 from jaxgen.nn.autoencoder import ConvAutoencoder, MLPAutoencoder
 from jaxgen.nn.dcgan import DCGANDiscriminator, DCGANGenerator
+from jaxgen.nn.distributions import bernoulli_log_prob
+from jaxgen.nn.fvsbn import FVSBN
 from jaxgen.nn.improved_gan import (
     MinibatchDiscrimination,
     VirtualBatchNorm,
@@ -9,10 +12,19 @@ from jaxgen.nn.improved_gan import (
     split_reference,
     with_reference,
 )
+from jaxgen.nn.made import MADE, MaskedDense, made_masks
 from jaxgen.nn.mlp import MLP, MLPDiscriminator, MLPGenerator
+from jaxgen.nn.nade import NADE
 from jaxgen.nn.normalization import MinibatchStdDev, SpectralNorm, minibatch_stddev
 
 __all__ = [
+    "FVSBN",
+    "MADE",
+    "NADE",
+    "MaskedDense",
+    "bernoulli_log_prob",
+    "made_masks",
+    "orderings",
     "MLP",
     "ConvAutoencoder",
     "MLPAutoencoder",
