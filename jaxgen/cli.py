@@ -353,12 +353,14 @@ def _eval(args):
 
 def _recipes(args):
     from jaxgen import recipes
-    from jaxgen.recipes import objective_recipes
+    from jaxgen.recipes import likelihood, objective_recipes
 
     for name in recipes.names():
         module = sys.modules.get(f"jaxgen.recipes.{name}")
         if name in objective_recipes.recipe_table():
             summary = objective_recipes.summary(name)
+        elif name.startswith(likelihood.MODELS):
+            summary = likelihood.summary(name)
         else:
             summary = (module.__doc__ or "").strip().split("\n")[0] if module else ""
             summary = summary.split(": ", 1)[-1] if summary.startswith("``") else summary

@@ -14,6 +14,7 @@ from jaxgen.recipes import (
     dcgan_mnist,
     gan,
     gan_ring8,
+    likelihood,
     objective_recipes,
 )
 from jaxgen.recipes.registry import configured, get, names, register
@@ -24,7 +25,10 @@ for _module in (gan_ring8, dcgan_digits, dcgan_mnist, dcgan_cifar10, dcgan_celeb
     register(
         _name, configured(_module.get_config, functools.partial(gan.build, _name), _module.PRESETS)
     )
-for _name, _factory in objective_recipes.factories(configured).items():
+for _name, _factory in {
+    **objective_recipes.factories(configured),
+    **likelihood.factories(configured),
+}.items():
     register(_name, _factory)
 
 __all__ = ["configured", "get", "load", "names", "register"]
