@@ -78,6 +78,9 @@ def alternating(optimizer, d_steps: int = 1, g_steps: int = 1, *, d_first: bool 
       d_steps: discriminator updates per step (WGAN's critic iterations).
       g_steps: generator updates per step.
       d_first: whether the discriminator moves first.
+
+    The metrics are those of the discriminator's last evaluation (before its last update), with
+    what only the generator's evaluation reports added, and both players' last losses.
     """
     if d_steps < 1 or g_steps < 1:
         raise ValueError(f"d_steps and g_steps must be >= 1, got {d_steps} and {g_steps}")
@@ -108,7 +111,7 @@ def alternating(optimizer, d_steps: int = 1, g_steps: int = 1, *, d_first: bool 
             d_batches = [batch]
         inputs = {"d": d_batches, "g": [d_batches[-1]] * g_steps}
         opt_state = rule_state.opt_state
-        metrics, losses = {}, {}
+        per_player, losses = {}, {}
         order = ("d", "g") if d_first else ("g", "d")
         for player, player_key in zip(order, jax.random.split(key), strict=True):
             params, model_state, player_opt, (loss, player_metrics) = player_steps(
@@ -122,8 +125,10 @@ def alternating(optimizer, d_steps: int = 1, g_steps: int = 1, *, d_first: bool 
             )
             opt_state = opt_state._replace(**{player: player_opt})
             losses[player] = loss
-            metrics.update(player_metrics)
-        metrics.update(loss_metrics(Pair(**losses)))
+            per_player[player] = player_metrics
+        # The discriminator's diagnostics (D(x), D(G(z)), its penalty) are those of its own last
+        # evaluation, as GAN training logs show them; the generator's evaluation adds the rest.
+        metrics = {**per_player["g"], **per_player["d"], **loss_metrics(Pair(**losses))}
         return params, model_state, SchemeState(opt_state), metrics
 
     return Rule(_init(optimizers), step)

@@ -218,3 +218,22 @@ def test_alternating_d_steps_use_one_stacked_batch_each():
 def test_bad_step_counts_are_refused():
     with pytest.raises(ValueError, match="d_steps"):
         alternating(optax.sgd(0.1), d_steps=0)
+
+
+@pytest.mark.parametrize("d_first", [True, False])
+def test_alternating_reports_the_discriminators_own_diagnostics(d_first):
+    """D's metrics come from D's last evaluation (before its update), whichever moves first.
+
+    On L_g = g·d = −L_d from (g, d) = (1, 2) with SGD(0.5): d first evaluates D at (1, 2) and
+    G at (1, 2.5); g first evaluates G at (1, 2) and D at (0, 2). D saw d = 2 both times.
+    """
+
+    def game(params, model_state, batch, key):
+        losses = Pair(params.g * params.d, -params.g * params.d)
+        return losses, (model_state, {"d_seen": params.d, "g_seen": params.g})
+
+    rule = alternating(optax.sgd(0.5), d_first=d_first)
+    start = Pair(jnp.asarray(1.0), jnp.asarray(2.0))
+    _, _, _, metrics = rule.step(game, start, None, rule.init(start), None, jax.random.PRNGKey(0))
+    assert float(metrics["d_seen"]) == 2.0
+    assert float(metrics["g_seen"]) == (1.0 if d_first else 0.0)
