@@ -35,7 +35,6 @@ heavy-ball steps: |r₂/r₁| ≈ 0.10 and 0.50); the rate is the spectral radiu
 """
 
 import argparse
-import io
 import pathlib
 import sys
 import time
@@ -48,6 +47,7 @@ import numpy as np
 import optax
 
 from experiments.bilinear_convergence.config import get_config
+from experiments.figures import save_figure
 from jaxgen import Pair
 from jaxgen.game import (
     Rule,
@@ -298,16 +298,6 @@ def distance_figure(rows, config):
     return fig
 
 
-def save_png(fig, path):
-    """``fig`` at 90 dpi with a 256-colour palette: a third of the size of matplotlib's RGBA."""
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=90)
-    image = Image.open(buffer).convert("RGB")
-    image.quantize(256, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
-
-
 def positive_int(text):
     try:
         value = int(text)
@@ -344,8 +334,8 @@ def main(argv=None):
         f"`{command}`: V(x, y) = x·y from {tuple(config.start)}, η = {config.eta:g}, float64.\n\n"
         f"{table}\n"
     )
-    save_png(trajectory_figure(rows, config), args.out / "trajectories.png")
-    save_png(distance_figure(rows, config), args.out / "distance.png")
+    save_figure(trajectory_figure(rows, config), args.out / "trajectories.png", colors=256)
+    save_figure(distance_figure(rows, config), args.out / "distance.png", colors=256)
     return rows
 
 

@@ -28,7 +28,6 @@ Writes ``results.md`` and the figures to ``--out`` (default: this folder). Budge
 """
 
 import argparse
-import io
 import json
 import os
 import pathlib
@@ -40,13 +39,13 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
-import PIL.Image
 from matplotlib.figure import Figure
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
 from experiments.dcgan_latent.config import get_config
+from experiments.figures import save_figure
 from jaxgen import data, latent, recipes
 from jaxgen.errors import UserError
 from jaxgen.metrics import features
@@ -211,7 +210,7 @@ def walks(config, recipe, state, classifier, key, out):
             z = latent.walk(jnp.stack([z0, z1]), config.walk_steps, kind)
             pair[kind] = (generate(recipe, state, z), np.linalg.norm(np.asarray(z), axis=1))
         pairs.append(pair)
-    save_figure(compare_figure(pairs, t, recipe.latent_dim), out / "walk_compare.png")
+    save_figure(compare_figure(pairs, t, recipe.latent_dim), out / "walk_compare.png", dpi=DPI)
     return {
         "gif_frames": len(gif_frames),
         "midpoints": midpoint_statistics(config, recipe, state, classifier, midpoint_key),
@@ -344,7 +343,7 @@ def arithmetic_experiment(config, recipe, state, classifier, key, out):
         concepts = [images[equation.a], images[equation.b], images[equation.c]]
         picture = arithmetic_figure(concepts, averages, outcome[: 1 + config.num_noisy])
         panels.append((equation, check, picture))
-    save_figure(arithmetic_plot(panels), out / "arithmetic.png")
+    save_figure(arithmetic_plot(panels), out / "arithmetic.png", dpi=DPI)
     return {
         "pool": config.pool,
         "class_counts": np.bincount(classes, minlength=10).tolist(),
@@ -743,14 +742,6 @@ def report(results, config) -> str:
             timings + f"\n- total: {sum(results.seconds.values()):.0f} s",
         ]
     )
-
-
-def save_figure(fig, path):
-    """``fig`` as a PNG with a 64-colour palette, to keep the repository small."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI)
-    image = PIL.Image.open(buffer).convert("RGB")
-    image.quantize(colors=64, method=PIL.Image.Quantize.MEDIANCUT).save(path, optimize=True)
 
 
 def main(argv=None) -> Results:

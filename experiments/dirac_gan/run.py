@@ -18,7 +18,6 @@ committed files). Settings and the expected result: ``config.py``.
 """
 
 import argparse
-import io
 import pathlib
 import time
 from typing import NamedTuple
@@ -27,10 +26,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
-import PIL.Image
 from matplotlib.figure import Figure
 
 from experiments.dirac_gan.config import get_config
+from experiments.figures import save_figure
 from jaxgen import Pair
 from jaxgen.game import (
     alternating,
@@ -350,14 +349,6 @@ def eigenvalue_figure(results, config) -> Figure:
     return fig
 
 
-def save_png(fig, path):
-    """``fig`` as a PNG with a 64-colour palette: a third of the RGB file's size, for the repo."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI)
-    image = PIL.Image.open(buffer).convert("RGB")
-    image.quantize(colors=64, method=PIL.Image.Quantize.MEDIANCUT).save(path, optimize=True)
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(
         prog="python -m experiments.dirac_gan.run", description=__doc__.split("\n\n")[0]
@@ -389,8 +380,8 @@ def main(argv=None):
     )
     print(text)
     (args.out / "results.md").write_text(text + "\n")
-    save_png(trajectory_figure(results, config), args.out / "trajectories.png")
-    save_png(eigenvalue_figure(results, config), args.out / "eigenvalues.png")
+    save_figure(trajectory_figure(results, config), args.out / "trajectories.png", dpi=DPI)
+    save_figure(eigenvalue_figure(results, config), args.out / "eigenvalues.png", dpi=DPI)
     print(f"\n{len(results.runs)} runs in {seconds:.1f} s; wrote {args.out}")
 
 

@@ -37,6 +37,7 @@ import PIL.Image
 from matplotlib.figure import Figure
 
 from experiments.fid_during_training.config import get_config
+from experiments.figures import save_figure
 from jaxgen import cli, data, recipes
 from jaxgen.metrics import evaluation, features, fid
 from jaxgen.train import train
@@ -326,14 +327,6 @@ def _top_left_tiles(image, num_samples, tiles=4):
     return pixels[: tiles * tile + 1, : tiles * tile + 1]
 
 
-def save_figure(fig, path):
-    """``fig`` as a PNG with a 64-colour palette, to keep the repository small."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI)
-    image = PIL.Image.open(buffer).convert("RGB")
-    image.quantize(colors=64, method=PIL.Image.Quantize.MEDIANCUT).save(path, optimize=True)
-
-
 def main(argv=None) -> Results:
     parser = argparse.ArgumentParser(
         prog="python -m experiments.fid_during_training.run", description=__doc__.split("\n\n")[0]
@@ -353,7 +346,7 @@ def main(argv=None) -> Results:
     text = report(results, config)
     print(text)
     (args.out / "results.md").write_text(text + "\n")
-    save_figure(figure(results, config, args.workdir), args.out / "fid_vs_step.png")
+    save_figure(figure(results, config, args.workdir), args.out / "fid_vs_step.png", dpi=DPI)
     print(f"\nwrote {args.out / 'results.md'} and {args.out / 'fid_vs_step.png'}")
     return results
 

@@ -29,7 +29,6 @@ folder). Run folders go to ``--workdir`` (default ``runs/objectives``) and are d
 import argparse
 import concurrent.futures
 import contextlib
-import io
 import json
 import math
 import multiprocessing
@@ -41,8 +40,8 @@ from typing import NamedTuple
 import jax
 import ml_collections
 import numpy as np
-import PIL.Image
 
+from experiments.figures import save_figure
 from experiments.objectives.config import get_config, recipe_of
 
 FOLDER = pathlib.Path(__file__).parent
@@ -573,24 +572,16 @@ def critic_figure(record):
     return fig
 
 
-def save_figure(fig, path):
-    """``fig`` as a PNG with a 64-colour palette, to keep the repository small."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI)
-    image = PIL.Image.open(buffer).convert("RGB")
-    image.quantize(colors=64, method=PIL.Image.Quantize.MEDIANCUT).save(path, optimize=True)
-
-
 def write_outputs(parts, out):
     """``results.md``, ``grid.png`` and ``critic_curve.png`` (where their parts exist)."""
     written = [out / "results.md"]
     text = report(parts)
     written[0].write_text(text + "\n")
     if "ring8" in parts or "mnist" in parts:
-        save_figure(grid_figure(parts), out / "grid.png")
+        save_figure(grid_figure(parts), out / "grid.png", dpi=DPI)
         written.append(out / "grid.png")
     if "critic" in parts:
-        save_figure(critic_figure(parts["critic"][0]), out / "critic_curve.png")
+        save_figure(critic_figure(parts["critic"][0]), out / "critic_curve.png", dpi=DPI)
         written.append(out / "critic_curve.png")
     return text, written
 

@@ -79,10 +79,7 @@ class FVSBN(nn.Module):
 
     def sample(self, key, n: int):
         """``n`` images ``[n, H, W, C]`` in {0, 1}, drawn pixel by pixel in the ordering."""
-        if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
-            raise ValueError(
-                f"FVSBN.sample needs n, the number of images, a positive int; got {n!r}"
-            )
+        orderings.check_sample_count(n, "FVSBN.sample")
         num_pixels = self.order.size
         lower = self._lower_triangle()
         uniforms = jax.random.uniform(key, (n, num_pixels), self.bias.dtype)

@@ -128,10 +128,7 @@ class MADE(nn.Module):
 
     def sample(self, key, n: int):
         """``n`` images ``[n, H, W, C]`` in {0, 1}, drawn pixel by pixel in the ordering."""
-        if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
-            raise ValueError(
-                f"MADE.sample needs n, the number of images, a positive int; got {n!r}"
-            )
+        orderings.check_sample_count(n, "MADE.sample")
         num_pixels = self.order.size
         order = jnp.asarray(self.order)
         dtype = self.layers[-1].variables["params"]["bias"].dtype

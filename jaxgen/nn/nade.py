@@ -30,7 +30,6 @@ from collections.abc import Sequence
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
-import numpy as np
 
 from jaxgen.nn import orderings
 from jaxgen.nn.distributions import bernoulli_log_prob
@@ -90,10 +89,7 @@ class NADE(nn.Module):
 
     def sample(self, key, n: int):
         """``n`` images ``[n, H, W, C]`` in {0, 1}, drawn pixel by pixel in the ordering."""
-        if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
-            raise ValueError(
-                f"NADE.sample needs n, the number of images, a positive int; got {n!r}"
-            )
+        orderings.check_sample_count(n, "NADE.sample")
         num_pixels = self.order.size
         dtype = self.output_bias.dtype
         input_weights = self.input_weights[self.order]

@@ -67,6 +67,12 @@ def ordering(name: str, shape: Sequence[int], seed: int = 0) -> np.ndarray:
     raise ValueError(f"unknown pixel ordering {name!r}; choose one of {', '.join(ORDERINGS)}")
 
 
+def check_sample_count(n, where: str) -> None:
+    """Raises a ValueError naming ``where`` unless ``n`` (images to sample) is a positive int."""
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
+        raise ValueError(f"{where} needs n, the number of images, a positive int; got {n!r}")
+
+
 def flatten_images(x, shape: Sequence[int], where: str):
     """Checks that ``x`` is ``[batch, H, W, C]`` with (H, W, C) = ``shape`` and returns it as
     ``[batch, D]`` in the flat pixel index; ``where`` names the caller in the error."""
