@@ -33,6 +33,7 @@ from jaxgen.losses import get_objective
 from jaxgen.losses.regularizers import PENALTIES
 from jaxgen.train import Recipe, TrainState, compile_step, data_mesh, make_train_step
 from jaxgen.train.mesh import check_batch_size, replicated
+from jaxgen.train.recipe import add_loop_keys
 from jaxgen.types import Pair
 
 NETWORKS = ("dcgan", "mlp")
@@ -100,20 +101,7 @@ def base_config() -> ml_collections.ConfigDict:
     c.ema_decay = 0.0  # > 0: sample from a moving average of G's parameters (game.ema)
     # run
     c.batch_size = 64
-    c.steps = 1000
-    c.seed = 0
-    c.sample_seed = 1234  # the fixed latent batch of the sample grids
-    c.num_samples = 64
-    c.log_every = 50
-    c.sample_every = 500
-    c.checkpoint_every = 1000
-    c.keep_checkpoints = 3
-    # evaluation during training (jaxgen.metrics.run_eval); 0: off
-    c.eval_every = 0
-    c.eval_metrics = ""  # comma-separated; "": the data's defaults (as `jaxgen eval`)
-    c.eval_num_samples = 2000
-    c.eval_reference = "train"
-    return c
+    return add_loop_keys(c)
 
 
 def build(name: str, config: ml_collections.ConfigDict) -> Recipe:

@@ -30,6 +30,7 @@ from jaxgen.game import simultaneous
 from jaxgen.game.likelihood import maximum_likelihood
 from jaxgen.train import Recipe, TrainState, compile_step, data_mesh, make_train_step
 from jaxgen.train.mesh import check_batch_size, replicated
+from jaxgen.train.recipe import add_loop_keys
 from jaxgen.types import Pair
 
 MODELS = ("fvsbn", "nade", "made")
@@ -63,18 +64,11 @@ def base_config() -> ml_collections.ConfigDict:
     c.ordering_seed = 0
     c.learning_rate = 1e-3
     c.batch_size = 64
+    add_loop_keys(c)
     c.steps = 5000
-    c.seed = 0
-    c.sample_seed = 1234
-    c.num_samples = 64
     c.log_every = 100
     c.sample_every = 1000
-    c.checkpoint_every = 1000
-    c.keep_checkpoints = 3
-    c.eval_every = 0
-    c.eval_metrics = ""
     c.eval_num_samples = 1000
-    c.eval_reference = "train"
     return c
 
 

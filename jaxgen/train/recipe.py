@@ -37,3 +37,22 @@ class Recipe(NamedTuple):
     mesh: Mesh
     generate: Callable | None = None
     latent_dim: int = 0
+
+
+def add_loop_keys(c: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
+    """Adds the config keys that the training loop reads, with neutral defaults; a recipe's
+    config calls it and then overrides what it needs."""
+    c.steps = 1000
+    c.seed = 0
+    c.sample_seed = 1234  # the fixed latent batch (or key) of the sample grids
+    c.num_samples = 64
+    c.log_every = 50
+    c.sample_every = 500
+    c.checkpoint_every = 1000
+    c.keep_checkpoints = 3
+    # evaluation during training (jaxgen.metrics.run_eval); 0: off
+    c.eval_every = 0
+    c.eval_metrics = ""  # comma-separated; "": the data's defaults (as `jaxgen eval`)
+    c.eval_num_samples = 2000
+    c.eval_reference = "train"
+    return c
