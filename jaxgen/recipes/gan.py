@@ -33,7 +33,7 @@ from jaxgen.losses import get_objective
 from jaxgen.losses.regularizers import PENALTIES
 from jaxgen.train import Recipe, TrainState, compile_step, data_mesh, make_train_step
 from jaxgen.train.mesh import check_batch_size, replicated
-from jaxgen.train.recipe import add_loop_keys
+from jaxgen.train.recipe import TINY_LOOP, add_loop_keys
 from jaxgen.types import Pair
 
 NETWORKS = ("dcgan", "mlp")
@@ -41,18 +41,7 @@ OPTIMIZERS = ("adam", "rmsprop")
 RULES = ("alternating", "simultaneous")
 
 # The `tiny` preset of the image recipes, for tests: 8×8 images, widths of 8, batch 8, 20 steps.
-TINY_IMAGES = {
-    "image_size": 8,
-    "g_width": 8,
-    "d_width": 8,
-    "latent_dim": 8,
-    "batch_size": 8,
-    "steps": 20,
-    "log_every": 5,
-    "sample_every": 10,
-    "checkpoint_every": 10,
-    "num_samples": 16,
-}
+TINY_IMAGES = {**TINY_LOOP, "image_size": 8, "g_width": 8, "d_width": 8, "latent_dim": 8}
 
 
 def base_config() -> ml_collections.ConfigDict:

@@ -30,7 +30,7 @@ from jaxgen.game import simultaneous
 from jaxgen.game.likelihood import maximum_likelihood
 from jaxgen.train import Recipe, TrainState, compile_step, data_mesh, make_train_step
 from jaxgen.train.mesh import check_batch_size, replicated
-from jaxgen.train.recipe import add_loop_keys
+from jaxgen.train.recipe import TINY_LOOP, add_loop_keys
 from jaxgen.types import Pair
 
 MODELS = ("fvsbn", "nade", "made")
@@ -38,16 +38,7 @@ FORMATS = ("binary", "binary_dynamic")
 DATA = {"digits": 8, "mnist": 28}  # recipe suffix → image size
 DATA_NAMES = {"digits": "digits", "mnist": "mnist5k"}
 
-TINY = {
-    "image_size": 8,
-    "hidden": 8,
-    "batch_size": 8,
-    "steps": 20,
-    "log_every": 5,
-    "sample_every": 10,
-    "checkpoint_every": 10,
-    "num_samples": 16,
-}
+TINY = {**TINY_LOOP, "image_size": 8, "hidden": 8}
 
 
 def base_config() -> ml_collections.ConfigDict:

@@ -39,6 +39,17 @@ class Recipe(NamedTuple):
     latent_dim: int = 0
 
 
+# The loop's part of every recipe's ``tiny`` preset: batch 8, 20 steps, frequent logs.
+TINY_LOOP = {
+    "batch_size": 8,
+    "steps": 20,
+    "log_every": 5,
+    "sample_every": 10,
+    "checkpoint_every": 10,
+    "num_samples": 16,
+}
+
+
 def add_loop_keys(c: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
     """Adds the config keys that the training loop reads, with neutral defaults; a recipe's
     config calls it and then overrides what it needs."""
