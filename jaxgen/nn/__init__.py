@@ -3,7 +3,7 @@
 from jaxgen.nn import orderings
 from jaxgen.nn.autoencoder import ConvAutoencoder, MLPAutoencoder
 from jaxgen.nn.dcgan import DCGANDiscriminator, DCGANGenerator
-from jaxgen.nn.distributions import bernoulli_log_prob
+from jaxgen.nn.distributions import bernoulli_log_prob, categorical_log_prob
 from jaxgen.nn.fvsbn import FVSBN
 from jaxgen.nn.improved_gan import (
     MinibatchDiscrimination,
@@ -13,6 +13,7 @@ from jaxgen.nn.improved_gan import (
     with_reference,
 )
 from jaxgen.nn.made import MADE, MaskedDense, made_masks
+from jaxgen.nn.masked import MaskedConv, conv_mask
 from jaxgen.nn.mlp import MLP, MLPDiscriminator, MLPGenerator
 from jaxgen.nn.nade import NADE
 from jaxgen.nn.normalization import MinibatchStdDev, SpectralNorm, minibatch_stddev
@@ -23,6 +24,9 @@ __all__ = [
     "NADE",
     "MaskedDense",
     "bernoulli_log_prob",
+    "categorical_log_prob",
+    "conv_mask",
+    "MaskedConv",
     "made_masks",
     "orderings",
     "MLP",

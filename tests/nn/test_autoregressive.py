@@ -7,10 +7,11 @@ pinned parameter counts.
 
 import functools
 
+import explicit_model_checks as checks
 import jax
 import numpy as np
 import pytest
-import scipy.stats
+from explicit_model_checks import all_images, chi_square_p_value, image_index
 
 from jaxgen.nn import orderings
 from jaxgen.nn.fvsbn import FVSBN
@@ -34,24 +35,13 @@ CASES = [(name, ordering) for name in MODELS for ordering in orderings.ORDERINGS
 
 
 def random_variables(name, shape, ordering, *, dtype=np.float32, seed=0):
-    """The model ``name`` and variables with every parameter drawn from N(0, scale²): non-zero
-    biases, conditionals far from ½. (At Flax's init MADE's biases are 0, and with ReLU a hidden
-    chain can be dead for every input, so the init can hide an earlier pixel from a logit.)"""
+    """The model ``name`` and variables with every parameter drawn from N(0, scale²). (At
+    Flax's init MADE's biases are 0, and with ReLU a hidden chain can be dead for every input,
+    so the init can hide an earlier pixel from a logit.)"""
     make, scale = MODELS[name]
     model = make(shape, ordering)
-    shapes = jax.eval_shape(model.init, jax.random.PRNGKey(0), np.zeros((1, *shape), dtype))
-    leaves, treedef = jax.tree.flatten(shapes)
-    rng = np.random.default_rng(seed)
-    return model, jax.tree.unflatten(
-        treedef, [(scale * rng.standard_normal(leaf.shape)).astype(dtype) for leaf in leaves]
-    )
-
-
-def all_images(shape):
-    """Every binary image of ``shape``, ``[2^D, H, W, C]``; image i has pixel p = bit p of i."""
-    num_pixels = int(np.prod(shape))
-    index = np.arange(2**num_pixels)[:, None]
-    return ((index >> np.arange(num_pixels)) & 1).reshape(-1, *shape)
+    example = np.zeros((1, *shape), dtype)
+    return model, checks.random_variables(model, example, scale, dtype=dtype, seed=seed)
 
 
 @functools.cache
@@ -98,16 +88,7 @@ def sample_counts(model, variables, n, key):
     images = np.asarray(jitted(model, "sample")(variables, key, n))
     assert images.shape == (n, 2, 2, 1)
     assert set(np.unique(images)) <= {0.0, 1.0}
-    index = images.reshape(n, -1).astype(np.int64) @ (1 << np.arange(4))
-    return np.bincount(index, minlength=16)
-
-
-def chi_square_p_value(counts, log_probs):
-    # Float32 probabilities sum to 1 within ~1e-7; scipy wants the expected counts to sum to n.
-    probs = np.exp(np.asarray(log_probs, np.float64))
-    expected = probs / probs.sum() * counts.sum()
-    assert expected.min() >= 5, "the chi-square approximation needs >= 5 expected counts a cell"
-    return scipy.stats.chisquare(counts, expected).pvalue
+    return np.bincount(image_index(images), minlength=16)
 
 
 @pytest.mark.parametrize("name, ordering", CASES)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from jaxgen.nn import bernoulli_log_prob
+from jaxgen.nn import bernoulli_log_prob, categorical_log_prob
 
 
 def test_bernoulli_log_prob_matches_scipy():
@@ -30,3 +30,20 @@ def test_bernoulli_log_prob_is_finite_at_extreme_logits():
 def test_bernoulli_log_prob_needs_one_logit_per_pixel():
     with pytest.raises(ValueError, match="one logit per pixel"):
         bernoulli_log_prob(jnp.zeros((2, 3)), jnp.zeros((2, 4)))
+
+
+def test_categorical_log_prob_matches_scipy():
+    with jax.enable_x64(True):
+        rng = np.random.default_rng(1)
+        logits = rng.normal(size=(4, 2, 3, 5)) * 2
+        x = rng.integers(0, 5, size=(4, 2, 3))
+        probs = np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)
+        expected = np.log(np.take_along_axis(probs, x[..., None], -1)).reshape(4, -1).sum(1)
+        np.testing.assert_allclose(
+            categorical_log_prob(jnp.asarray(logits), x), expected, rtol=1e-12
+        )
+
+
+def test_categorical_log_prob_needs_an_axis_of_levels():
+    with pytest.raises(ValueError, match="axis of levels"):
+        categorical_log_prob(jnp.zeros((2, 3)), jnp.zeros((2, 3), jnp.int32))
