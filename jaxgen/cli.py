@@ -5,6 +5,7 @@
     jaxgen sample WORKDIR --walk [--points K | --through I,J,...] [--steps S] [--linear]
     jaxgen sample WORKDIR --arithmetic "A - B + C" [--noisy N]
     jaxgen eval WORKDIR [--metrics fid,kid,is,pr,dc,modes] [--n N] [--ref SOURCE]
+    jaxgen eval WORKDIR [--metrics nll[,fid,...]] [--split test]    (explicit models)
     jaxgen recipes
 
 Mistakes the user can fix (an unknown recipe or config key, a missing workdir or data set,
@@ -135,16 +136,18 @@ the walk's points over grey samples.""",
 
     evaluate = commands.add_parser(
         "eval",
-        help="measure a trained workdir's samples (FID, KID, IS, precision/recall, modes)",
+        help="measure a trained workdir: its samples (FID, KID, IS, precision/recall, modes) "
+        "or an explicit model's held-out likelihood (nll)",
         description="Draws samples from WORKDIR's latest checkpoint and compares them with "
         "reference data on the data set's feature network; prints a table with the protocol "
-        "card and writes it as JSON.",
+        "card and writes it as JSON. For an explicit model (NADE, PixelCNN, VAE, ...) the "
+        "default is the negative log-likelihood of the held-out split, in nats and bits/dim.",
     )
     evaluate.add_argument("workdir")
     evaluate.add_argument(
         "--metrics",
-        help="comma-separated, of fid,kid,is,pr,dc,modes "
-        "(default: fid,kid,is,pr,dc for images; modes,fid,kid,pr,dc for toy points)",
+        help="comma-separated, of nll,fid,kid,is,pr,dc,modes (default: nll for explicit "
+        "models; fid,kid,is,pr,dc for images; modes,fid,kid,pr,dc for toy points)",
     )
     evaluate.add_argument("--n", type=int, default=10_000, help="generated samples (default 10000)")
     evaluate.add_argument(
@@ -156,6 +159,9 @@ the walk's points over grey samples.""",
     )
     evaluate.add_argument(
         "--n-ref", type=int, help="reference samples (default: the whole reference set)"
+    )
+    evaluate.add_argument(
+        "--split", default="test", help="nll: the held-out split, train|test|all (default test)"
     )
     evaluate.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
     evaluate.add_argument(
@@ -333,10 +339,17 @@ def _eval(args):
     from jaxgen.recipes.restore import load
 
     recipe, state = load(args.workdir)
+    names = [name.strip().lower() for name in (args.metrics or "").split(",") if name.strip()]
+    explicit = recipe.log_prob is not None
+    if "nll" in names or (explicit and not names):
+        _eval_nll(args, recipe, state)
+        names = [name for name in names if name != "nll"]
+        if not names:
+            return
     result = evaluate_run(
         recipe,
         state,
-        metrics=args.metrics,
+        metrics=",".join(names) or None,
         num_samples=args.n,
         reference=args.ref,
         num_reference=args.n_ref,
@@ -348,6 +361,27 @@ def _eval(args):
     out = args.json or result_path(args.workdir, step, args.n, args.seed)
     save_result(result, out)
     print(format_table(result))
+    print(f"json: {out}")
+
+
+def _eval_nll(args, recipe, state):
+    from jaxgen.metrics.held_out import format_nll, held_out_nll
+    from jaxgen.metrics.run_eval import save_result
+
+    result = held_out_nll(
+        recipe,
+        state,
+        split=args.split,
+        batch_size=args.batch_size,
+        seed=args.seed,
+        progress=not args.no_progress,
+    )
+    step = result["protocol"]["step"]
+    out = args.json or os.path.join(args.workdir, "eval", f"step_{step:07d}_nll_{args.split}.json")
+    if args.json and args.metrics and args.metrics.strip().lower() != "nll":
+        out = f"{os.path.splitext(args.json)[0]}_nll.json"  # the sample metrics take --json
+    save_result(result, out)
+    print(format_nll(result))
     print(f"json: {out}")
 
 

@@ -13,8 +13,8 @@ generator's loss; the discriminator slot is empty) and Adam. Data: ``digits`` (8
 NLL in nats and bits/dim; ``sample`` returns images in [−1, 1] ({0, 1} mapped to {−1, 1}), so
 the sample grids and ``jaxgen eval``'s sample metrics work as for a GAN.
 
-This is the first slice of issue 7: the held-out NLL of ``jaxgen eval`` and the table of
-``experiments/likelihood`` are still to come.
+``jaxgen eval WORKDIR`` reports the exact held-out NLL on the test split
+(``jaxgen.metrics.held_out``).
 """
 
 import functools
@@ -97,6 +97,11 @@ def build(name: str, config: ml_collections.ConfigDict) -> Recipe:
         pixels = model.apply({"params": state.params.g}, key, n, method="sample")
         return {"image": 2 * pixels - 1}
 
+    @jax.jit
+    def log_prob(state, batch, key):
+        del key  # exact and deterministic
+        return model.apply({"params": state.params.g}, batch["image"], method="log_prob")
+
     def dataset(split="train"):
         return data.load(
             config.data,
@@ -119,6 +124,8 @@ def build(name: str, config: ml_collections.ConfigDict) -> Recipe:
         example_batch=example_batch,
         batches_per_step=1,
         mesh=mesh,
+        log_prob=log_prob,
+        log_prob_kind="exact",
     )
 
 

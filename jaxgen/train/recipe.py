@@ -24,6 +24,10 @@ class Recipe(NamedTuple):
         (``None`` for a model without a latent space); ``sample`` is ``generate`` at
         ``z ~ N(0, I)``.
       latent_dim: the size of z (0 without a latent space).
+      log_prob: ``log_prob(state, batch, key) -> [B]``, log p(x) in nats of the batch's
+        examples, for an explicit model (``None`` for a GAN); ``jaxgen eval`` reports the
+        held-out NLL with it (``jaxgen.metrics.held_out``).
+      log_prob_kind: what ``log_prob`` is: ``exact``, or the estimate or bound it computes.
     """
 
     name: str
@@ -37,6 +41,8 @@ class Recipe(NamedTuple):
     mesh: Mesh
     generate: Callable | None = None
     latent_dim: int = 0
+    log_prob: Callable | None = None
+    log_prob_kind: str = ""
 
 
 # The loop's part of every recipe's ``tiny`` preset: batch 8, 20 steps, frequent logs.

@@ -112,3 +112,33 @@ def test_eval_counts_the_1000_modes_of_stacked_mnist(capsys, tmp_path):
     assert 0 <= result["metrics"]["mode_kl"] <= np.log(1000)
     assert result["protocol"]["features"]["name"] == "stacked-mnist5k-classifier"
     assert result["protocol"]["num_reference"] == 500
+
+
+def test_eval_of_an_explicit_model_reports_the_held_out_nll(capsys, tmp_path):
+    import jaxgen
+    from jaxgen import data
+
+    workdir = tmp_path / "nade"
+    argv = ["train", "nade_digits", "--workdir", str(workdir), "--set", "preset=tiny"]
+    assert cli.main([*argv, "--no-progress"]) == 0
+    capsys.readouterr()
+    assert cli.main(["eval", str(workdir), "--batch-size", "64", "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    result = json.loads((workdir / "eval" / "step_0000020_nll_test.json").read_text())
+    # The reference: log_prob of the module on every binarized test image, in numpy float64.
+    recipe, state = jaxgen.load(str(workdir))
+    test = data.load("digits", "test", batch_size=64, format="binary", image_size=8)
+    images = np.concatenate([batch["image"] for batch in test.epoch()])
+    model = jaxgen.nn.NADE((8, 8, 1), hidden=recipe.config.hidden)
+    log_probs = np.asarray(model.apply({"params": state.params.g}, images), np.float64)
+    assert result["protocol"]["num_examples"] == len(images) == test.num_examples
+    np.testing.assert_allclose(result["metrics"]["nll"], -log_probs.mean(), rtol=1e-6)
+    np.testing.assert_allclose(
+        result["metrics"]["bits_per_dim"], -log_probs.mean() / (64 * np.log(2)), rtol=1e-6
+    )
+    assert "nll (nats)" in out and "bits/dim" in out and "exact" in out
+
+
+def test_eval_nll_of_a_gan_is_refused_in_one_line(capsys, ring_workdir):
+    assert cli.main(["eval", str(ring_workdir), "--metrics", "nll", "--no-progress"]) == 2
+    assert "gan_ring8 has no likelihood" in capsys.readouterr().err
