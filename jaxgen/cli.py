@@ -92,6 +92,9 @@ the walk's points over grey samples.""",
         help="label each tile of the grid with its index, as --arithmetic and --through take",
     )
     sample.add_argument(
+        "--no-progress", action="store_true", help="no progress bar (autoregressive models)"
+    )
+    sample.add_argument(
         "--walk", action="store_true", help="interpolate between latent points (DCGAN §6.1)"
     )
     sample.add_argument(
@@ -218,7 +221,7 @@ def _sample(args):
 
     from jaxgen import latent
     from jaxgen.recipes.restore import load
-    from jaxgen.train import images
+    from jaxgen.train import images, sampling_progress
 
     if args.n < 1:
         raise UserError(f"--n must be at least 1, got {args.n}")
@@ -271,7 +274,9 @@ def _sample(args):
     key = jax.random.PRNGKey(args.seed)
     at = f"{recipe.name} at step {int(state.step)}"
     if mode == "sample":
-        samples = jax.device_get(recipe.sample(state, key, args.n))
+        enabled = recipe.sample_positions > 0 and not args.no_progress
+        with sampling_progress.position_bar(recipe.sample_positions, enabled=enabled):
+            samples = jax.device_get(recipe.sample(state, key, args.n))
         if out.endswith(".npz"):
             np.savez(out, **samples)
         elif args.numbered and "image" not in samples:

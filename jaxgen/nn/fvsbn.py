@@ -77,14 +77,16 @@ class FVSBN(nn.Module):
     def __call__(self, x):
         return self.log_prob(x)
 
-    def sample(self, key, n: int):
-        """``n`` images ``[n, H, W, C]`` in {0, 1}, drawn pixel by pixel in the ordering."""
+    def sample(self, key, n: int, progress=None):
+        """``n`` images ``[n, H, W, C]`` in {0, 1}, drawn pixel by pixel in the ordering;
+        ``progress(k)``, if given, is called (``jax.debug.callback``) at each position k."""
         orderings.check_sample_count(n, "FVSBN.sample")
         num_pixels = self.order.size
         lower = self._lower_triangle()
         uniforms = jax.random.uniform(key, (n, num_pixels), self.bias.dtype)
 
         def draw(k, in_order):
+            orderings.report_progress(progress, k)
             logit = self.bias[k] + in_order @ lower[k]
             bit = (uniforms[:, k] < jax.nn.sigmoid(logit)).astype(in_order.dtype)
             return in_order.at[:, k].set(bit)

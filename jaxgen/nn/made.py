@@ -126,8 +126,9 @@ class MADE(nn.Module):
     def __call__(self, x):
         return self.log_prob(x)
 
-    def sample(self, key, n: int):
-        """``n`` images ``[n, H, W, C]`` in {0, 1}, drawn pixel by pixel in the ordering."""
+    def sample(self, key, n: int, progress=None):
+        """``n`` images ``[n, H, W, C]`` in {0, 1}, drawn pixel by pixel in the ordering;
+        ``progress(k)``, if given, is called (``jax.debug.callback``) at each position k."""
         orderings.check_sample_count(n, "MADE.sample")
         num_pixels = self.order.size
         order = jnp.asarray(self.order)
@@ -135,6 +136,7 @@ class MADE(nn.Module):
         uniforms = jax.random.uniform(key, (n, num_pixels), dtype)
 
         def draw(k, pixels):
+            orderings.report_progress(progress, k)
             pixel = order[k]
             logit = self._logits(pixels)[:, pixel]
             bit = (uniforms[:, k] < jax.nn.sigmoid(logit)).astype(dtype)

@@ -87,8 +87,9 @@ class NADE(nn.Module):
     def __call__(self, x):
         return self.log_prob(x)
 
-    def sample(self, key, n: int):
-        """``n`` images ``[n, H, W, C]`` in {0, 1}, drawn pixel by pixel in the ordering."""
+    def sample(self, key, n: int, progress=None):
+        """``n`` images ``[n, H, W, C]`` in {0, 1}, drawn pixel by pixel in the ordering;
+        ``progress(k)``, if given, is called (``jax.debug.callback``) at each position k."""
         orderings.check_sample_count(n, "NADE.sample")
         num_pixels = self.order.size
         dtype = self.output_bias.dtype
@@ -98,6 +99,7 @@ class NADE(nn.Module):
         uniforms = jax.random.uniform(key, (n, num_pixels), dtype)
 
         def draw(k, carry):
+            orderings.report_progress(progress, k)
             in_order, preactivation = carry
             logit = output_bias[k] + jax.nn.sigmoid(preactivation) @ output_weights[k]
             bit = (uniforms[:, k] < jax.nn.sigmoid(logit)).astype(dtype)

@@ -18,6 +18,7 @@ parameters, and the models index with them inside jitted code.
 
 from collections.abc import Sequence
 
+import jax
 import numpy as np
 
 ORDERINGS = ("raster", "snake", "random")
@@ -89,3 +90,10 @@ def inverse(order: np.ndarray) -> np.ndarray:
     """The inverse permutation: ``inverse(order)[p]`` is the position of pixel p in ``order``,
     so ``values_in_order[..., inverse(order)]`` puts per-position values back in pixel index."""
     return np.argsort(order)
+
+
+def report_progress(progress, position) -> None:
+    """Calls ``progress(position)`` on the host from inside a jitted sampling loop
+    (``jax.debug.callback``), unless ``progress`` is None: how the CLI draws a progress bar."""
+    if progress is not None:
+        jax.debug.callback(progress, position)

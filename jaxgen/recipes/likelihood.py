@@ -18,6 +18,7 @@ the sample grids and ``jaxgen eval``'s sample metrics work as for a GAN.
 """
 
 import functools
+import math
 
 import jax
 import ml_collections
@@ -28,7 +29,14 @@ from jaxgen import data, nn
 from jaxgen.errors import UserError, closest
 from jaxgen.game import simultaneous
 from jaxgen.game.likelihood import maximum_likelihood
-from jaxgen.train import Recipe, TrainState, compile_step, data_mesh, make_train_step
+from jaxgen.train import (
+    Recipe,
+    TrainState,
+    compile_step,
+    data_mesh,
+    make_train_step,
+    sampling_progress,
+)
 from jaxgen.train.mesh import check_batch_size, replicated
 from jaxgen.train.recipe import TINY_LOOP, add_loop_keys
 from jaxgen.types import Pair
@@ -94,7 +102,9 @@ def build(name: str, config: ml_collections.ConfigDict) -> Recipe:
 
     @functools.partial(jax.jit, static_argnums=2)
     def sample(state, key, n):
-        pixels = model.apply({"params": state.params.g}, key, n, method="sample")
+        pixels = model.apply(
+            {"params": state.params.g}, key, n, sampling_progress.advance, method="sample"
+        )
         return {"image": 2 * pixels - 1}
 
     @jax.jit
@@ -126,6 +136,7 @@ def build(name: str, config: ml_collections.ConfigDict) -> Recipe:
         mesh=mesh,
         log_prob=log_prob,
         log_prob_kind="exact",
+        sample_positions=math.prod(shape),
     )
 
 

@@ -28,6 +28,9 @@ class Recipe(NamedTuple):
         examples, for an explicit model (``None`` for a GAN); ``jaxgen eval`` reports the
         held-out NLL with it (``jaxgen.metrics.held_out``).
       log_prob_kind: what ``log_prob`` is: ``exact``, or the estimate or bound it computes.
+      sample_positions: the positions ``sample`` draws one after another (H·W·C for an
+        autoregressive model, reported through ``jaxgen.train.sampling_progress``; 0 when it
+        draws everything at once).
     """
 
     name: str
@@ -43,6 +46,7 @@ class Recipe(NamedTuple):
     latent_dim: int = 0
     log_prob: Callable | None = None
     log_prob_kind: str = ""
+    sample_positions: int = 0
 
 
 # The loop's part of every recipe's ``tiny`` preset: batch 8, 20 steps, frequent logs.

@@ -142,3 +142,15 @@ def test_eval_of_an_explicit_model_reports_the_held_out_nll(capsys, tmp_path):
 def test_eval_nll_of_a_gan_is_refused_in_one_line(capsys, ring_workdir):
     assert cli.main(["eval", str(ring_workdir), "--metrics", "nll", "--no-progress"]) == 2
     assert "gan_ring8 has no likelihood" in capsys.readouterr().err
+
+
+def test_sampling_an_autoregressive_model_shows_a_bar_of_its_pixels(capsys, tmp_path):
+    workdir = tmp_path / "fvsbn"
+    argv = ["train", "fvsbn_digits", "--workdir", str(workdir), "--set", "preset=tiny"]
+    assert cli.main([*argv, "--no-progress"]) == 0
+    capsys.readouterr()
+    out = tmp_path / "grid.npz"
+    assert cli.main(["sample", str(workdir), "--n", "4", "--out", str(out)]) == 0
+    assert "64/64" in capsys.readouterr().err  # 8×8 binary pixels, drawn one at a time
+    images = np.load(out)["image"]
+    assert images.shape == (4, 8, 8, 1) and set(np.unique(images)) <= {-1.0, 1.0}

@@ -204,3 +204,14 @@ def test_wrong_image_shape_and_sample_count_are_refused(name):
         model.apply(variables, np.zeros((3, 4), np.float32))
     with pytest.raises(ValueError, match="sample needs n, the number of images, a positive int"):
         model.apply(variables, jax.random.PRNGKey(0), 0, method="sample")
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_sampling_reports_every_position_to_the_progress_callable(name):
+    model, variables = random_variables(name, (2, 3, 1), "snake")
+    variables = jax.tree.map(jax.numpy.asarray, variables)  # traced indices need jax arrays
+    positions = []
+    images = model.apply(variables, jax.random.PRNGKey(0), 2, positions.append, method="sample")
+    jax.block_until_ready(images)
+    jax.effects_barrier()
+    assert sorted(int(k) for k in positions) == list(range(6))
