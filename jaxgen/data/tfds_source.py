@@ -23,6 +23,14 @@ from jaxgen.errors import UserError, closest
 
 PREFIX = "tfds:"
 MAX_VALUE = 255
+# Sets whose uint8 images hold other ranges than 0..255: binarized_mnist stores the fixed
+# binarization of Larochelle & Murray (2011) as 0/1, which a threshold at 127.5 would erase.
+MAX_VALUES = {"binarized_mnist": 1}
+
+
+def max_value(name: str) -> int:
+    """The largest pixel value that ``tfds:<name>`` stores (255 unless ``MAX_VALUES`` says)."""
+    return MAX_VALUES.get(name, MAX_VALUE)
 
 
 def _builder(tfds, name, data_dir):
@@ -96,7 +104,7 @@ def tfds_dataset(name, split, *, format, image_size, data_dir, **dataset_kwargs)
     def read(indices, draw_keys):
         records = [source[int(index)] for index in indices]  # __getitems__ fails under mock_data
         images = np.stack([transform(record["image"]) for record in records])
-        batch = {"image": formats.encode(images, format, MAX_VALUE, draw_keys)}
+        batch = {"image": formats.encode(images, format, max_value(name), draw_keys)}
         if has_label:
             batch["label"] = np.array([record["label"] for record in records], np.int32)
         return batch

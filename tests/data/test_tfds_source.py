@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import tensorflow_datasets as tfds
 
-from jaxgen.data import load
+from jaxgen.data import load, tfds_source
 from jaxgen.errors import UserError
 
 TRAIN_SIZE, TEST_SIZE = 5, 3
@@ -103,6 +103,17 @@ def test_prepared_set_streams_every_example_once_per_epoch(tiny_dir):
     stream = np.concatenate([dataset.batch(p)["image"] for p in range(4)])
     order = np.random.default_rng([0, 0]).permutation(8)
     np.testing.assert_array_equal(stream, ordered[order])
+
+
+def test_binary_format_thresholds_at_half_the_sets_own_range(tiny_dir, monkeypatch):
+    # binarized_mnist stores 0/1: a threshold at 127.5 would make every image blank.
+    assert tfds_source.max_value("binarized_mnist") == 1 and tfds_source.max_value("mnist") == 255
+    monkeypatch.setitem(tfds_source.MAX_VALUES, "jaxgen_tiny_images", 40)
+    dataset = _load("tfds:jaxgen_tiny_images", "test", data_dir=tiny_dir, format="binary")
+    binary = next(dataset.epoch(batch_size=TEST_SIZE))["image"]
+    expected = [(_tiny_example(i)["image"] > 20).astype(np.float32) for i in range(TEST_SIZE)]
+    assert sorted(image.tobytes() for image in binary) == sorted(e.tobytes() for e in expected)
+    assert 0 < binary.mean() < 1
 
 
 def _assert_one_line_user_error(match, name, **kwargs):
