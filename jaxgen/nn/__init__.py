@@ -22,11 +22,16 @@ from jaxgen.nn.masked import MaskedConv, conv_mask
 from jaxgen.nn.mlp import MLP, MLPDiscriminator, MLPGenerator
 from jaxgen.nn.nade import NADE
 from jaxgen.nn.normalization import MinibatchStdDev, SpectralNorm, minibatch_stddev
+from jaxgen.nn.pixelcnn import GatedPixelCNN, PixelCNN
+from jaxgen.nn.pixelrnn import PixelRNN
 from jaxgen.nn.rnade import RNADE
 from jaxgen.nn.vae import VAE, gaussian_kl
 
 __all__ = [
     "FVSBN",
+    "GatedPixelCNN",
+    "PixelCNN",
+    "PixelRNN",
     "IndependentBernoulli",
     "RNADE",
     "VAE",
