@@ -398,12 +398,12 @@ def _recipes(args):
         module = sys.modules.get(f"jaxgen.recipes.{name}")
         if name in objective_recipes.recipe_table():
             summary = objective_recipes.summary(name)
-        elif name.startswith(likelihood.MODELS):
+        elif likelihood.is_likelihood_recipe(name):
             summary = likelihood.summary(name)
         else:
             summary = (module.__doc__ or "").strip().split("\n")[0] if module else ""
             summary = summary.split(": ", 1)[-1] if summary.startswith("``") else summary
-        print(f"{name:18s} {summary}")
+        print(f"{name:32s} {summary}")
 
 
 if __name__ == "__main__":
