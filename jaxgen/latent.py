@@ -118,6 +118,8 @@ def arithmetic(z_a, z_b, z_c):
 def sample_latents(recipe, key, n: int):
     """The latents ``[n, latent_dim]`` that ``recipe.sample(state, key, n)`` generates from."""
     _check_latent_space(recipe)
+    if recipe.prior is not None:
+        return recipe.prior(key, n)
     return jax.random.normal(key, (n, recipe.latent_dim), jnp.float32)
 
 

@@ -4,7 +4,8 @@
 - field transforms (game → game): ``consensus``, ``sga``, ``unrolled``
 - wrappers (rule → rule): ``lookahead``, ``ema``
 - games: ``bilinear``, ``quadratic``, ``dirac_gan``, ``mixture_game``, ``adversarial`` (a
-  GAN from a generator, a discriminator and an objective) and ``energy_based`` (EBGAN, BEGAN)
+  GAN from a generator, a discriminator and an objective), ``energy_based`` (EBGAN, BEGAN) and
+  ``adversarial_autoencoder``, with its per-minibatch rule ``phased``
 - optax transformations for a player: ``clip_weights`` (WGAN), ``historical_averaging``
 - ``rollout`` runs a rule on a game as one ``lax.scan``; ``sweep`` vmaps it over a grid;
   ``jacobian`` / ``eigenvalues`` give the game Jacobian's spectrum; ``jaxgen.game.plots`` draws
@@ -12,6 +13,7 @@
 """
 
 from jaxgen.game.adversarial import Penalty, adversarial
+from jaxgen.game.adversarial_autoencoder import Phases, adversarial_autoencoder, phased
 from jaxgen.game.base import Rule, gradient_field
 from jaxgen.game.energy import energy_based
 from jaxgen.game.games import bilinear, dirac_gan, quadratic
@@ -39,9 +41,11 @@ __all__ = [
     "MixtureGame",
     "OptimisticState",
     "Penalty",
+    "Phases",
     "Rule",
     "SchemeState",
     "adversarial",
+    "adversarial_autoencoder",
     "alternating",
     "bilinear",
     "clip_weights",
@@ -57,6 +61,7 @@ __all__ = [
     "lookahead",
     "mixture_game",
     "optimistic",
+    "phased",
     "quadratic",
     "rollout",
     "sga",

@@ -24,6 +24,8 @@ class Recipe(NamedTuple):
         (``None`` for a model without a latent space); ``sample`` is ``generate`` at
         ``z ~ N(0, I)``.
       latent_dim: the size of z (0 without a latent space).
+      prior: ``prior(key, n) -> z [n, latent_dim]``, the latents ``sample`` draws when they are
+        not N(0, I) (an adversarial autoencoder's mixture or swiss roll); None for N(0, I).
       log_prob: ``log_prob(state, batch, key) -> [B]``, log p(x) in nats of the batch's
         examples, for an explicit model (``None`` for a GAN); ``jaxgen eval`` reports the
         held-out NLL with it (``jaxgen.metrics.held_out``).
@@ -44,6 +46,7 @@ class Recipe(NamedTuple):
     mesh: Mesh
     generate: Callable | None = None
     latent_dim: int = 0
+    prior: Callable | None = None
     log_prob: Callable | None = None
     log_prob_kind: str = ""
     sample_positions: int = 0
