@@ -2,6 +2,7 @@
 short training run on digits that pulls the codes towards the prior."""
 
 import functools
+import importlib
 
 import jax
 import jax.numpy as jnp
@@ -10,9 +11,11 @@ import optax
 import pytest
 
 from jaxgen.data import load, priors
-from jaxgen.game import adversarial_autoencoder as aae
 from jaxgen.game import alternating, gradient_field
 from jaxgen.types import Pair
+
+# The module, not the game function that jaxgen.game exports under the same name.
+aae = importlib.import_module("jaxgen.game.adversarial_autoencoder")
 
 DATA_SHAPE = (2, 2, 1)
 LATENT = 2
