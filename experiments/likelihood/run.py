@@ -34,13 +34,16 @@ def run_model(model, config, workdir: pathlib.Path) -> dict:
     """Trains (or resumes) ``model`` and returns its row: NLL, bits/dim, parameters, times."""
     done = workdir / "result.json"
     if done.exists():
-        return json.loads(done.read_text())
+        row = json.loads(done.read_text())
+        if row["steps"] == config.steps[model]:
+            return row  # a run with another budget resumes from its checkpoint below
+    steps = config.steps[model]
     recipe = recipes.get(
         f"{model}_{config.data}",
         preset=config.preset,
-        steps=config.steps,
-        sample_every=config.steps,
-        checkpoint_every=max(1, config.steps // 4),
+        steps=steps,
+        sample_every=steps,
+        checkpoint_every=max(1, steps // 4),
         eval_importance_samples=config.eval_importance_samples,
     )
     start = time.perf_counter()
@@ -72,12 +75,12 @@ def run_model(model, config, workdir: pathlib.Path) -> dict:
 
 def table(rows) -> str:
     lines = [
-        "| model | parameters | test NLL (nats) | bits/dim | log p(x) | train s | sample s |",
-        "|---|---:|---:|---:|---|---:|---:|",
+        "| model | parameters | steps | NLL (nats) | bits/dim | log p(x) | train s | sample s |",
+        "|---|---:|---:|---:|---:|---|---:|---:|",
     ]
     for row in sorted(rows, key=lambda r: -r["nll"]):
         lines.append(
-            f"| {row['model']} | {row['parameters']:,} | {row['nll']:.2f} ± "
+            f"| {row['model']} | {row['parameters']:,} | {row['steps']:,} | {row['nll']:.2f} ± "
             f"{row['nll_sem']:.2f} | {row['bits_per_dim']:.4f} | {row['log_prob']} | "
             f"{row['train_seconds']:.0f} | {row['sample_seconds']:.0f} |"
         )
@@ -116,7 +119,9 @@ def main(argv=None):
     parser.add_argument("--out", type=pathlib.Path, default=FOLDER, help="output folder")
     parser.add_argument("--workdir", type=pathlib.Path, default=DEFAULT_WORKDIR)
     parser.add_argument("--models", help="comma-separated (default: config.py's)")
-    parser.add_argument("--steps", type=int, help="training steps (default: config.py's)")
+    parser.add_argument(
+        "--steps", type=int, help="training steps of every model (default: config.py's)"
+    )
     parser.add_argument("--quick", action="store_true", help="the test's tiny budget")
     args = parser.parse_args(argv)
     config = get_config(quick=args.quick)
@@ -129,7 +134,7 @@ def main(argv=None):
     if args.steps is not None:
         if args.steps < 1:
             raise UserError(f"--steps must be at least 1, got {args.steps}")
-        config.steps = args.steps
+        config.steps = {model: args.steps for model in config.steps}
     args.out.mkdir(parents=True, exist_ok=True)
     rows = []
     for model in config.models:
