@@ -41,3 +41,9 @@ def test_impossible_settings_are_one_line_errors(overrides, match):
     with pytest.raises(UserError, match=match) as error:
         recipes.get("aae_digits", **overrides)
     assert "\n" not in str(error.value)
+
+
+def test_aae_mnist_differs_from_aae_digits_only_in_the_data():
+    mnist = recipes.get("aae_mnist").config.to_dict()
+    digits = recipes.get("aae_digits").config.to_dict()
+    assert {key for key in mnist if mnist[key] != digits[key]} == {"data", "image_size"}
