@@ -49,6 +49,8 @@ def run_model(model, config, workdir: pathlib.Path) -> dict:
     start = time.perf_counter()
     state = train(recipe, str(workdir), progress=False, log=lambda message: None)
     train_seconds = time.perf_counter() - start
+    if int(state.step) < steps:  # train() saves and returns early on SIGTERM / Ctrl-C
+        raise SystemExit(f"{model} stopped at step {int(state.step)} of {steps}; rerun to resume")
     start = time.perf_counter()
     result = held_out_nll(recipe, state, split="test", batch_size=100, progress=False)
     eval_seconds = time.perf_counter() - start
