@@ -35,6 +35,8 @@ def test_nll_on_the_digits_test_split_ranks_as_the_literature_says():
             state, _ = recipe.step(state, put_batch(dataset.batch(position), recipe.mesh))
         test = next(recipe.dataset("test").epoch(1000))
         nlls[model] = -np.asarray(recipe.log_prob(state, test, None), np.float64)
+        images = np.asarray(recipe.sample(state, jax.random.PRNGKey(1), 2)["image"])
+        assert images.shape == (2, 8, 8, 1) and set(np.unique(images)) <= {-1.0, 1.0}
 
     def gap(a, b):
         """Mean paired NLL difference a − b (nats) and its standard error."""
