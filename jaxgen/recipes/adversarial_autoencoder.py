@@ -27,7 +27,6 @@ import ml_collections
 import numpy as np
 import optax
 
-from jaxgen import data
 from jaxgen.data import priors
 from jaxgen.errors import UserError
 from jaxgen.game.adversarial_autoencoder import (
@@ -41,7 +40,7 @@ from jaxgen.game.adversarial_autoencoder import (
 )
 from jaxgen.train import Recipe, TrainState, compile_step, data_mesh, make_train_step
 from jaxgen.train.mesh import check_batch_size, replicated
-from jaxgen.train.recipe import TINY_LOOP, add_loop_keys
+from jaxgen.train.recipe import TINY_LOOP, add_loop_keys, config_dataset
 from jaxgen.types import Pair
 
 DATA = {"digits": ("digits", 8), "mnist": ("mnist5k", 28)}
@@ -117,16 +116,7 @@ def build(name: str, config: ml_collections.ConfigDict) -> Recipe:
     def sample(state, key, n):
         return generate(state, prior.sample(key, n))
 
-    def dataset(split="train"):
-        return data.load(
-            config.data,
-            split,
-            batch_size=config.batch_size,
-            seed=config.seed,
-            format=config.format,
-            data_dir=config.data_dir,
-            image_size=config.image_size,
-        )
+    dataset = config_dataset(config, image_size=config.image_size)
 
     return Recipe(
         name=name,

@@ -21,7 +21,7 @@ import ml_collections
 import numpy as np
 import optax
 
-from jaxgen import data, nn
+from jaxgen import nn
 from jaxgen.errors import UserError, closest
 from jaxgen.game import adversarial, alternating, ema, simultaneous
 from jaxgen.game import energy as energy_game
@@ -33,7 +33,7 @@ from jaxgen.losses import get_objective
 from jaxgen.losses.regularizers import PENALTIES
 from jaxgen.train import Recipe, TrainState, compile_step, data_mesh, make_train_step
 from jaxgen.train.mesh import check_batch_size, replicated
-from jaxgen.train.recipe import TINY_LOOP, add_loop_keys
+from jaxgen.train.recipe import TINY_LOOP, add_loop_keys, config_dataset
 from jaxgen.types import Pair
 
 NETWORKS = ("dcgan", "mlp")
@@ -135,15 +135,7 @@ def build(name: str, config: ml_collections.ConfigDict) -> Recipe:
     def sample(state, key, n):
         return generate(state, jax.random.normal(key, (n, config.latent_dim), jnp.float32))
 
-    def dataset(split="train"):
-        return data.load(
-            config.data,
-            split,
-            batch_size=config.batch_size,
-            seed=config.seed,
-            data_dir=config.data_dir,
-            image_size=None if data_key == "x" else config.image_size,
-        )
+    dataset = config_dataset(config, image_size=None if data_key == "x" else config.image_size)
 
     step = compile_step(
         make_train_step(game, rule, batches_per_step=config.d_steps),

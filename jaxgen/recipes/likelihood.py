@@ -35,7 +35,7 @@ import ml_collections
 import numpy as np
 import optax
 
-from jaxgen import data, nn
+from jaxgen import nn
 from jaxgen.errors import UserError, closest
 from jaxgen.game import simultaneous
 from jaxgen.game.likelihood import maximum_likelihood
@@ -48,7 +48,7 @@ from jaxgen.train import (
     sampling_progress,
 )
 from jaxgen.train.mesh import check_batch_size, replicated
-from jaxgen.train.recipe import TINY_LOOP, add_loop_keys
+from jaxgen.train.recipe import TINY_LOOP, add_loop_keys, config_dataset
 from jaxgen.types import Pair
 
 MODELS = (
@@ -260,16 +260,7 @@ def build(name: str, config: ml_collections.ConfigDict) -> Recipe:
             return model.apply(variables, batch["image"], key, k, method="log_likelihood_estimate")
         return model.apply(variables, batch["image"], method="log_prob")
 
-    def dataset(split="train"):
-        return data.load(
-            config.data,
-            split,
-            batch_size=config.batch_size,
-            seed=config.seed,
-            format=config.format,
-            data_dir=config.data_dir,
-            image_size=config.image_size,
-        )
+    dataset = config_dataset(config, image_size=config.image_size)
 
     generate = latent_dim = None
     if vae:

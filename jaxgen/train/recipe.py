@@ -6,6 +6,8 @@ from typing import NamedTuple
 import ml_collections
 from jax.sharding import Mesh
 
+from jaxgen import data
+
 
 class Recipe(NamedTuple):
     """A configured training setup (built by ``jaxgen.recipes.get``).
@@ -80,3 +82,22 @@ def add_loop_keys(c: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
     c.eval_num_samples = 2000
     c.eval_reference = "train"
     return c
+
+
+def config_dataset(config: ml_collections.ConfigDict, *, image_size=None) -> Callable:
+    """A recipe's ``dataset(split="train")``: ``jaxgen.data.load`` of the config's ``data``,
+    ``batch_size``, ``seed``, ``format`` (``signed`` when the config has none) and
+    ``data_dir``, at ``image_size`` (None: the stored size, as for 2-D points)."""
+
+    def dataset(split="train"):
+        return data.load(
+            config.data,
+            split,
+            batch_size=config.batch_size,
+            seed=config.seed,
+            format=config.get("format", "signed"),
+            data_dir=config.data_dir,
+            image_size=image_size,
+        )
+
+    return dataset
