@@ -114,13 +114,20 @@ def test_eval_counts_the_1000_modes_of_stacked_mnist(capsys, tmp_path):
     assert result["protocol"]["num_reference"] == 500
 
 
-def test_eval_of_an_explicit_model_reports_the_held_out_nll(capsys, tmp_path):
+@pytest.fixture(scope="module")
+def nade_workdir(tmp_path_factory):
+    """A tiny nade_digits run (20 steps)."""
+    workdir = tmp_path_factory.mktemp("nade") / "run"
+    argv = ["train", "nade_digits", "--workdir", str(workdir), "--set", "preset=tiny"]
+    assert cli.main([*argv, "--no-progress"]) == 0
+    return workdir
+
+
+def test_eval_of_an_explicit_model_reports_the_held_out_nll(capsys, nade_workdir):
     import jaxgen
     from jaxgen import data
 
-    workdir = tmp_path / "nade"
-    argv = ["train", "nade_digits", "--workdir", str(workdir), "--set", "preset=tiny"]
-    assert cli.main([*argv, "--no-progress"]) == 0
+    workdir = nade_workdir
     capsys.readouterr()
     assert cli.main(["eval", str(workdir), "--batch-size", "64", "--no-progress"]) == 0
     out = capsys.readouterr().out
@@ -144,13 +151,10 @@ def test_eval_nll_of_a_gan_is_refused_in_one_line(capsys, ring_workdir):
     assert "gan_ring8 has no likelihood" in capsys.readouterr().err
 
 
-def test_sampling_an_autoregressive_model_shows_a_bar_of_its_pixels(capsys, tmp_path):
-    workdir = tmp_path / "fvsbn"
-    argv = ["train", "fvsbn_digits", "--workdir", str(workdir), "--set", "preset=tiny"]
-    assert cli.main([*argv, "--no-progress"]) == 0
+def test_sampling_an_autoregressive_model_shows_a_bar_of_its_pixels(capsys, nade_workdir, tmp_path):
     capsys.readouterr()
     out = tmp_path / "grid.npz"
-    assert cli.main(["sample", str(workdir), "--n", "4", "--out", str(out)]) == 0
+    assert cli.main(["sample", str(nade_workdir), "--n", "4", "--out", str(out)]) == 0
     assert "64/64" in capsys.readouterr().err  # 8×8 binary pixels, drawn one at a time
     images = np.load(out)["image"]
     assert images.shape == (4, 8, 8, 1) and set(np.unique(images)) <= {-1.0, 1.0}
