@@ -16,11 +16,12 @@ __all__ = ["Pair", "UserError", "load", "__version__"]
 _SUBPACKAGES = ("data", "game", "latent", "losses", "metrics", "nn", "recipes", "train")
 
 
-def load(workdir):
-    """Restores a training run: ``(recipe, state)`` from the latest checkpoint in ``workdir``."""
+def load(workdir, *, run=None):
+    """Restores a training run: ``(recipe, state)`` from the latest checkpoint in ``workdir``;
+    of a ``--seeds N`` workdir, all runs stacked, or run ``run`` alone."""
     from jaxgen.recipes.restore import load as _load
 
-    return _load(workdir)
+    return _load(workdir, run=run)
 
 
 def __getattr__(name):

@@ -1,7 +1,7 @@
 """The ``jaxgen`` command line: parses arguments, then calls recipes, train and metrics.
 
-    jaxgen train RECIPE [--workdir DIR] [--set key=value ...]
-    jaxgen sample WORKDIR [--n N] [--seed S] [--out FILE] [--numbered]
+    jaxgen train RECIPE [--workdir DIR] [--set key=value ...] [--seeds N]
+    jaxgen sample WORKDIR [--n N] [--seed S] [--run K] [--out FILE] [--numbered]
     jaxgen sample WORKDIR --walk [--points K | --through I,J,...] [--steps S] [--linear]
     jaxgen sample WORKDIR --arithmetic "A - B + C" [--noisy N]
     jaxgen eval WORKDIR [--metrics fid,kid,is,pr,dc,modes] [--n N] [--ref SOURCE]
@@ -48,6 +48,13 @@ def _parser():
         metavar="KEY=VALUE",
         help="override a config value (repeatable)",
     )
+    train.add_argument(
+        "--seeds",
+        type=int,
+        metavar="N",
+        help="train N runs (seeds seed, seed+1, ...) as one vmapped program; with --set "
+        "run_learning_rates=A,B,... the grid of seeds x rates (same as --set seeds=N)",
+    )
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
     train.set_defaults(command=_train)
 
@@ -81,6 +88,9 @@ the walk's points over grey samples.""",
         help="number of samples, or of the grid that indices pick from (default 64)",
     )
     sample.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
+    sample.add_argument(
+        "--run", type=int, metavar="K", help="run K of a workdir trained with --seeds N"
+    )
     sample.add_argument(
         "--out",
         help="output .png (picture), .npz (arrays) or, with --walk, .gif (animation); default "
@@ -168,6 +178,9 @@ the walk's points over grey samples.""",
     )
     evaluate.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
     evaluate.add_argument(
+        "--run", type=int, metavar="K", help="run K of a workdir trained with --seeds N"
+    )
+    evaluate.add_argument(
         "--batch-size", type=int, default=500, help="samples per batch (default 500)"
     )
     evaluate.add_argument(
@@ -197,6 +210,8 @@ def _train(args):
     from jaxgen.train import train
 
     overrides = _parse_overrides(args.overrides)
+    if args.seeds is not None:
+        overrides["seeds"] = args.seeds
     workdir = os.path.abspath(args.workdir or os.path.join("runs", args.recipe))
     if has_checkpoint(workdir):
         recipe = recipe_of(workdir, **overrides)
@@ -207,7 +222,8 @@ def _train(args):
     else:
         recipe = recipes.get(args.recipe, **overrides)
     state = train(recipe, workdir, progress=not args.no_progress)
-    print(f"trained {recipe.name} to step {int(state.step)} in {workdir}")
+    runs = f"{recipe.runs} runs of " if recipe.runs > 1 else ""
+    print(f"trained {runs}{recipe.name} to step {int(state.step)} in {workdir}")
     latest = os.path.join(workdir, "samples", "latest.png")
     if os.path.exists(latest):
         print(f"samples:     {latest}")
@@ -215,12 +231,26 @@ def _train(args):
     print(f"tensorboard: tensorboard --logdir {os.path.join(workdir, 'tensorboard')}")
 
 
+def _load_run(workdir, run):
+    """``(recipe, state)`` of one run: ``run`` of a ``--seeds N`` workdir, else the only one."""
+    from jaxgen.recipes.restore import load
+
+    recipe, state = load(workdir)
+    if recipe.runs > 1 and run is None:
+        raise UserError(
+            f"{workdir} holds {recipe.runs} runs (--seeds); pick one with --run K "
+            f"(0..{recipe.runs - 1})"
+        )
+    from jaxgen.train.runs import select
+
+    return select(recipe, state, run or 0)
+
+
 def _sample(args):
     import jax
     import numpy as np
 
     from jaxgen import latent
-    from jaxgen.recipes.restore import load
     from jaxgen.train import images, sampling_progress
 
     if args.n < 1:
@@ -242,7 +272,8 @@ def _sample(args):
     if args.numbered and mode != "sample":
         raise UserError(f"--numbered labels the plain sample grid, not --{mode}: drop one")
     suffixes = (".png", ".gif", ".npz") if mode == "walk" else (".png", ".npz")
-    out = args.out or os.path.join(args.workdir, "samples", f"{mode}_seed{args.seed}.png")
+    run = "" if args.run is None else f"_run{args.run}"
+    out = args.out or os.path.join(args.workdir, "samples", f"{mode}_seed{args.seed}{run}.png")
     if not out.endswith(suffixes):
         raise UserError(
             f"--out{' with --' + mode if mode != 'sample' else ''} must end in "
@@ -269,7 +300,7 @@ def _sample(args):
         if noisy < 0:
             raise UserError(f"--noisy must be at least 0, got {noisy}")
 
-    recipe, state = load(args.workdir)
+    recipe, state = _load_run(args.workdir, args.run)
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
     key = jax.random.PRNGKey(args.seed)
     at = f"{recipe.name} at step {int(state.step)}"
@@ -341,9 +372,8 @@ def _sample(args):
 
 def _eval(args):
     from jaxgen.metrics.run_eval import evaluate_run, format_table, result_path, save_result
-    from jaxgen.recipes.restore import load
 
-    recipe, state = load(args.workdir)
+    recipe, state = _load_run(args.workdir, args.run)
     names = [name.strip().lower() for name in (args.metrics or "").split(",") if name.strip()]
     explicit = recipe.log_prob is not None
     if "nll" in names or (explicit and not names):
@@ -363,7 +393,7 @@ def _eval(args):
         progress=not args.no_progress,
     )
     step = result["protocol"]["step"]
-    out = args.json or result_path(args.workdir, step, args.n, args.seed)
+    out = args.json or result_path(args.workdir, step, args.n, args.seed, args.run)
     save_result(result, out)
     print(format_table(result))
     print(f"json: {out}")
@@ -382,7 +412,9 @@ def _eval_nll(args, recipe, state):
         progress=not args.no_progress,
     )
     step = result["protocol"]["step"]
-    out = args.json or os.path.join(args.workdir, "eval", f"step_{step:07d}_nll_{args.split}.json")
+    run = "" if args.run is None else f"_run{args.run}"
+    name = f"step_{step:07d}_nll_{args.split}{run}.json"
+    out = args.json or os.path.join(args.workdir, "eval", name)
     if args.json and args.metrics and args.metrics.strip().lower() != "nll":
         out = f"{os.path.splitext(args.json)[0]}_nll.json"  # the sample metrics take --json
     save_result(result, out)

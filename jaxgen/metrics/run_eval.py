@@ -253,13 +253,15 @@ def _version():
     return jaxgen.__version__
 
 
-def result_path(workdir, step, num_samples, seed):
-    """``WORKDIR/eval/step_STEP_nN_seedS.json``: where an evaluation's JSON goes by default.
+def result_path(workdir, step, num_samples, seed, run=None):
+    """``WORKDIR/eval/step_STEP_nN_seedS[_runK].json``: where an evaluation's JSON goes by
+    default (``_runK``: run K of a ``--seeds`` workdir).
 
     The sample count is in the name, so ``jaxgen eval --n 10000`` never overwrites the result
     that the training-time evaluation (a smaller ``eval_num_samples``) wrote for that step.
     """
-    return os.path.join(workdir, "eval", f"step_{step:07d}_n{num_samples}_seed{seed}.json")
+    run = "" if run is None else f"_run{run}"
+    return os.path.join(workdir, "eval", f"step_{step:07d}_n{num_samples}_seed{seed}{run}.json")
 
 
 def save_result(result, path):

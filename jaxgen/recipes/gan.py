@@ -85,6 +85,9 @@ def base_config() -> ml_collections.ConfigDict:
     c.g_steps = 1
     c.g_learning_rate = 2e-4
     c.d_learning_rate = 2e-4
+    # several runs as one program (jaxgen.train.runs): both players' rate η of each run, in the
+    # optimizer state (optax.inject_hyperparams); with seeds N, the grid seeds × rates
+    c.run_learning_rates = ()
     c.beta1 = 0.5
     c.beta2 = 0.999
     c.ema_decay = 0.0  # > 0: sample from a moving average of G's parameters (game.ema)
@@ -202,11 +205,18 @@ def penalty(config):
 
 
 def optimizer(config, learning_rate):
-    """One player's optax optimizer; the discriminator's gets the config's other switches."""
+    """One player's optax optimizer; the discriminator's gets the config's other switches.
+
+    With ``run_learning_rates`` the rate is a value in the optimizer state (set per run by
+    ``jaxgen.train.runs``), starting at the first of them."""
     if config.optimizer == "rmsprop":
         # PyTorch's RMSprop, which the WGAN authors ran: decay 0.99, ε outside the square root.
-        return optax.rmsprop(learning_rate, decay=0.99, eps=1e-8, eps_in_sqrt=False)
-    return optax.adam(learning_rate, b1=config.beta1, b2=config.beta2)
+        make = functools.partial(optax.rmsprop, decay=0.99, eps=1e-8, eps_in_sqrt=False)
+    else:
+        make = functools.partial(optax.adam, b1=config.beta1, b2=config.beta2)
+    if config.run_learning_rates:
+        return optax.inject_hyperparams(make)(learning_rate=config.run_learning_rates[0])
+    return make(learning_rate)
 
 
 def update_rule(config):

@@ -10,6 +10,7 @@ import ast
 import ml_collections
 
 from jaxgen.errors import UserError, closest
+from jaxgen.train.runs import check_runs_config, run_count, run_overrides, stack
 
 _FACTORIES = {}
 
@@ -43,7 +44,16 @@ def configured(get_config, build, presets: dict):
         config.preset = preset
         apply_overrides(config, presets[preset])
         apply_overrides(config, overrides)
-        return build(config)
+        check_runs_config(config)
+        if run_count(config) == 1:
+            return build(config)
+        # N runs as one program: run k's own data set (its data seed), the first run's program.
+        run_datasets = []
+        for run in range(run_count(config)):
+            run_config = config.copy_and_resolve_references()
+            apply_overrides(run_config, run_overrides(config, run))
+            run_datasets.append(build(run_config).dataset)
+        return stack(build(config), run_datasets)
 
     return factory
 
@@ -93,7 +103,8 @@ def _parse(key, value, current):
             return int(value.replace("_", ""))
         if isinstance(current, float):
             return float(value)
-        return ast.literal_eval(value)
+        parsed = ast.literal_eval(value)
+        return (parsed,) if isinstance(current, tuple) and not isinstance(parsed, tuple) else parsed
     except (ValueError, SyntaxError):
         kind = type(current).__name__
         raise UserError(

@@ -25,9 +25,9 @@ def recipe_of(workdir: str, **overrides):
         record = checkpointer.config()
     finally:
         checkpointer.close()
-    saved = _flatten(record["config"])
+    saved = flat_config(record["config"])
     recipe = get(record["recipe"], **{**saved, **overrides})
-    now = _flatten(recipe.config.to_dict())
+    now = flat_config(recipe.config.to_dict())
     changed = sorted(k for k in overrides if k not in RESUMABLE_KEYS and now[k] != saved[k])
     if changed:
         raise UserError(
@@ -38,15 +38,22 @@ def recipe_of(workdir: str, **overrides):
     return recipe
 
 
-def load(workdir: str, *, step: int | None = None):
-    """``(recipe, state)`` of the run in ``workdir`` at ``step`` (default: the latest)."""
+def load(workdir: str, *, step: int | None = None, run: int | None = None):
+    """``(recipe, state)`` of the run in ``workdir`` at ``step`` (default: the latest).
+
+    A workdir of several runs (``--seeds N``) gives all of them stacked, or with ``run=K``
+    run K alone (``jaxgen.train.runs.select``)."""
     checkpointer = open_checkpoints(workdir)
     try:
         record = checkpointer.config(step)
-        recipe = get(record["recipe"], **_flatten(record["config"]))
+        recipe = get(record["recipe"], **flat_config(record["config"]))
         state = checkpointer.restore(restore_target(recipe), step)
     finally:
         checkpointer.close()
+    if run is not None:
+        from jaxgen.train.runs import select
+
+        recipe, state = select(recipe, state, run)
     return recipe, state
 
 
@@ -81,11 +88,14 @@ def _complete_checkpoints(workdir):
     return checkpointer
 
 
-def _flatten(config: dict, prefix="") -> dict:
+def flat_config(config, prefix="") -> dict:
+    """A config (ConfigDict or its JSON dict) as ``{dotted.key: value}``, lists as tuples."""
+    if hasattr(config, "to_dict"):
+        config = config.to_dict()
     flat = {}
     for key, value in config.items():
         if isinstance(value, dict):
-            flat.update(_flatten(value, f"{prefix}{key}."))
+            flat.update(flat_config(value, f"{prefix}{key}."))
         else:
-            flat[prefix + key] = value
+            flat[prefix + key] = tuple(value) if isinstance(value, list) else value
     return flat

@@ -25,7 +25,6 @@ import signal
 import sys
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 from tqdm.auto import tqdm
 
@@ -33,6 +32,7 @@ from jaxgen.errors import UserError
 from jaxgen.train.checkpoint import Checkpointer, config_record, restore_target
 from jaxgen.train.images import picture, save_png
 from jaxgen.train.mesh import put_batch
+from jaxgen.train.state import all_finite
 from jaxgen.train.writer import MetricWriter
 
 SAMPLES_DIR = "samples"
@@ -65,11 +65,13 @@ def train(recipe, workdir: str, *, progress: bool = True, log=print):
         log(f"resuming {recipe.name} from step {start} in {workdir}")
     dataset = recipe.dataset("train")
     _check_data_shapes(dataset, recipe.example_batch())
-    writer = MetricWriter(workdir, resume_step=start)
+    writer = MetricWriter(workdir, resume_step=start, runs=recipe.runs)
     sample_key = jax.random.PRNGKey(config.sample_seed)  # fixed: the grids show progress
     record = config_record(recipe)
     position = int(state.data_state)
     pending = []  # (step, metrics on device) not yet checked and logged
+    diverged = {}  # run -> first step with a non-finite loss (several runs)
+    leading_axes = (recipe.batches_per_step > 1) + (recipe.runs > 1)
     stop = _StopFlag()
     bar = tqdm(
         total=config.steps,
@@ -87,15 +89,19 @@ def train(recipe, workdir: str, *, progress: bool = True, log=print):
         steps, values = zip(*pending, strict=True)
         values = jax.device_get(values)
         pending.clear()
-        _raise_if_diverged(steps, values, checkpointer)
+        if recipe.runs == 1:
+            _raise_if_diverged(steps, values, checkpointer)
+        else:
+            _report_diverged_runs(steps, values, diverged, log)
         for step, metrics in zip(steps, values, strict=True):
             if step % config.log_every == 0 or step == steps[-1]:
                 writer.scalars(step, metrics)
-        bar.set_postfix({k: f"{float(v):.3g}" for k, v in values[-1].items()}, refresh=False)
+        postfix = {k: f"{float(np.nanmean(v)):.3g}" for k, v in values[-1].items()}
+        bar.set_postfix(postfix, refresh=False)
 
     def save(step):
         flush()
-        if not bool(jax.device_get(_all_finite(state.params))):
+        if not bool(jax.device_get(all_finite(state.params))):
             raise TrainingDiverged(
                 f"parameters became non-finite by step {step}; stopped without saving; "
                 f"{_last_good(checkpointer)}"
@@ -110,7 +116,7 @@ def train(recipe, workdir: str, *, progress: bool = True, log=print):
                 batch = _batches(dataset, position, recipe.batches_per_step)
                 position += recipe.batches_per_step
                 state, metrics = recipe.step(
-                    state, put_batch(batch, recipe.mesh, stacked=recipe.batches_per_step > 1)
+                    state, put_batch(batch, recipe.mesh, stacked=leading_axes)
                 )
                 pending.append((step, metrics))
                 bar.update(1)
@@ -191,26 +197,30 @@ def _evaluator(recipe):
 
 
 def _batches(dataset, position, count):
+    """``count`` batches from ``position``, stacked on an axis after the runs' (if any)."""
     if count == 1:
         return dataset.batch(position)
     batches = [dataset.batch(position + i) for i in range(count)]
-    return {k: np.stack([b[k] for b in batches]) for k in batches[0]}
+    axis = 1 if hasattr(dataset, "datasets") else 0  # RunsDataset: [runs, count, B, ...]
+    return {k: np.stack([b[k] for b in batches], axis=axis) for k in batches[0]}
 
 
 def _write_samples(recipe, state, key, step, workdir, writer, data_info):
+    """The sample grid in ``samples/`` (several runs: one per run in ``samples/run_K/``)."""
     samples = jax.device_get(recipe.sample(state, key, recipe.config.num_samples))
-    # Toy mixtures: the true modes drawn beneath the samples.
-    image = picture(samples, **({"reference": data_info["centers"]} if "x" in samples else {}))
-    directory = os.path.join(workdir, SAMPLES_DIR)
-    save_png(image, os.path.join(directory, f"step_{step:07d}.png"))
-    save_png(image, os.path.join(directory, "latest.png"))
-    writer.image(step, "samples", image)
-
-
-@jax.jit
-def _all_finite(tree):
-    leaves = [jnp.all(jnp.isfinite(x)) for x in jax.tree.leaves(tree)]
-    return jnp.all(jnp.stack(leaves))
+    if jax.process_index() != 0:
+        return  # every process runs the sampler (one program over all devices); one writes
+    for run in range(recipe.runs):
+        run_samples = samples if recipe.runs == 1 else {k: v[run] for k, v in samples.items()}
+        # Toy mixtures: the true modes drawn beneath the samples.
+        extra = {"reference": data_info["centers"]} if "x" in run_samples else {}
+        image = picture(run_samples, **extra)
+        directory = os.path.join(workdir, SAMPLES_DIR)
+        if recipe.runs > 1:
+            directory = os.path.join(directory, f"run_{run}")
+        save_png(image, os.path.join(directory, f"step_{step:07d}.png"))
+        save_png(image, os.path.join(directory, "latest.png"))
+        writer.image(step, "samples", image, run=run)
 
 
 def _raise_if_diverged(steps, values, checkpointer):
@@ -224,6 +234,21 @@ def _raise_if_diverged(steps, values, checkpointer):
                 f"{name} became {float(metrics[name])} at step {step}; stopped; "
                 f"{_last_good(checkpointer)}; try a lower learning rate"
             )
+
+
+def _report_diverged_runs(steps, values, diverged, log):
+    """Logs once per run the first step at which one of its losses became non-finite."""
+    for step, metrics in zip(steps, values, strict=True):
+        for name, per_run in metrics.items():
+            if not name.startswith("loss"):
+                continue
+            for run in np.flatnonzero(~np.isfinite(per_run)):
+                if int(run) not in diverged:
+                    diverged[int(run)] = step
+                    log(
+                        f"run {run}: {name} became {float(per_run[run])} at step {step}; its "
+                        "non-finite updates are skipped (it keeps its last finite parameters)"
+                    )
 
 
 def _last_good(checkpointer):

@@ -45,9 +45,11 @@ def replicated(mesh: Mesh) -> NamedSharding:
     return NamedSharding(mesh, P())
 
 
-def batch_sharding(mesh: Mesh, *, stacked: bool = False) -> NamedSharding:
-    """The batch axis over ``data``; ``stacked`` batches ``[k, B, ...]`` shard axis 1."""
-    return NamedSharding(mesh, P(None, DATA_AXIS) if stacked else P(DATA_AXIS))
+def batch_sharding(mesh: Mesh, *, stacked: int = 0) -> NamedSharding:
+    """The batch axis over ``data``, after ``stacked`` leading axes (``True``: one): batches
+    ``[k, B, ...]`` of several data batches per step, ``[runs, B, ...]`` of stacked runs or
+    ``[runs, k, B, ...]`` of both."""
+    return NamedSharding(mesh, P(*[None] * int(stacked), DATA_AXIS))
 
 
 def check_batch_size(batch_size: int, mesh: Mesh) -> None:
@@ -62,7 +64,7 @@ def check_batch_size(batch_size: int, mesh: Mesh) -> None:
         )
 
 
-def put_batch(batch: dict, mesh: Mesh, *, stacked: bool = False) -> dict:
+def put_batch(batch: dict, mesh: Mesh, *, stacked: int = 0) -> dict:
     """This process's rows of the global batch → global arrays sharded over the mesh."""
     sharding = batch_sharding(mesh, stacked=stacked)
     return {k: jax.make_array_from_process_local_data(sharding, v) for k, v in batch.items()}

@@ -35,6 +35,8 @@ class Recipe(NamedTuple):
       sample_positions: the positions ``sample`` draws one after another (H·W·C for an
         autoregressive model, reported through ``jaxgen.train.sampling_progress``; 0 when it
         draws everything at once).
+      runs: independent runs stacked on a leading axis of the TrainState, the batch, the
+        metrics and the samples (``jaxgen.train.runs``; 1: a single run, no such axis).
     """
 
     name: str
@@ -52,6 +54,7 @@ class Recipe(NamedTuple):
     log_prob: Callable | None = None
     log_prob_kind: str = ""
     sample_positions: int = 0
+    runs: int = 1
 
 
 # The loop's part of every recipe's ``tiny`` preset: batch 8, 20 steps, frequent logs.
@@ -76,6 +79,7 @@ def add_loop_keys(c: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
     c.sample_every = 500
     c.checkpoint_every = 1000
     c.keep_checkpoints = 3
+    c.seeds = 1  # independent runs of seeds seed, seed + 1, ... as one program (--seeds N)
     # evaluation during training (jaxgen.metrics.run_eval); 0: off
     c.eval_every = 0
     c.eval_metrics = ""  # comma-separated; "": the data's defaults (as `jaxgen eval`)

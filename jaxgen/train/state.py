@@ -32,3 +32,9 @@ class TrainState(struct.PyTreeNode):
     def create(cls, *, params, model_state, rule_state, key):
         zero = jnp.zeros((), jnp.int32)
         return cls(zero, params, model_state, rule_state, key, zero)
+
+
+@jax.jit
+def all_finite(tree) -> jax.Array:
+    """Whether every value of every leaf of ``tree`` is finite (a boolean scalar)."""
+    return jnp.all(jnp.stack([jnp.all(jnp.isfinite(x)) for x in jax.tree.leaves(tree)]))
