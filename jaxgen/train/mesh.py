@@ -25,13 +25,24 @@ def initialize_distributed_if_requested() -> bool:
     """Calls ``jax.distributed.initialize()`` when the environment asks for several processes.
 
     On Cloud TPU pods set ``JAXGEN_DISTRIBUTED=1`` (JAX finds the coordinator itself); under
-    SLURM or Open MPI the process count is read from the launcher. Must run before JAX starts.
+    SLURM or Open MPI the process count is read from the launcher; elsewhere (several machines,
+    or processes on one) set ``JAX_COORDINATOR_ADDRESS=host:port``, ``JAX_NUM_PROCESSES`` and
+    ``JAX_PROCESS_ID``, which JAX does not read by itself. Must run before JAX starts.
     """
     multi = any(os.environ.get(name) for name in _DISTRIBUTED_HINTS) or any(
         int(os.environ.get(name, "1")) > 1 for name in _PROCESS_COUNT_HINTS
     )
     if multi:
-        jax.distributed.initialize()
+        explicit = {}
+        for variable, argument in (("JAX_NUM_PROCESSES", "num_processes"),
+                                   ("JAX_PROCESS_ID", "process_id")):  # fmt: skip
+            if os.environ.get(variable):
+                try:
+                    explicit[argument] = int(os.environ[variable])
+                except ValueError:
+                    raise UserError(f"{variable} must be an integer, got "
+                                    f"{os.environ[variable]!r}") from None  # fmt: skip
+        jax.distributed.initialize(**explicit)
     return multi
 
 
