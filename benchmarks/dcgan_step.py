@@ -6,41 +6,17 @@ this machine's float32 matmul peak, measured in the same run.
 One step is the recipe's jitted step: one discriminator update (a real batch and fresh
 fakes) then one generator update, non-saturating loss, Adam(2e-4, β1 = 0.5), batch norm in
 training mode. FLOPs per step come from XLA's cost analysis of the compiled step. The
-PyTorch reference and the comparison table belong to the performance issue (benchmarks/ will
-grow a torch_reference.py there).
+comparison with a PyTorch reference of the same step is benchmarks/step_vs_torch.py.
 """
 
 import argparse
-import platform
 import time
 
 import jax
-import jax.numpy as jnp
+from machine import cpu_name, matmul_peak
 
 from jaxgen import recipes
 from jaxgen.train.mesh import put_batch
-
-
-def cpu_name():
-    try:
-        with open("/proc/cpuinfo") as f:
-            names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
-        return f"{names[0]} ({len(names)} threads)"
-    except (OSError, IndexError):
-        return platform.machine()
-
-
-def matmul_peak(n=2048, repeats=10):
-    """Best float32 GFLOP/s of an n×n matmul."""
-    a = jax.random.normal(jax.random.PRNGKey(0), (n, n), jnp.float32)
-    matmul = jax.jit(lambda x, y: x @ y)
-    matmul(a, a).block_until_ready()
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        matmul(a, a).block_until_ready()
-        best = min(best, time.perf_counter() - start)
-    return 2 * n**3 / best / 1e9
 
 
 def step_rate(recipe_name, steps, batch_size):

@@ -191,7 +191,8 @@ def _evaluator(recipe):
             progress=False,
         )
         writer.scalars(step, {f"eval/{k}": v for k, v in result["metrics"].items()})
-        save_result(result, result_path(workdir, step, config.eval_num_samples, seed=0))
+        if jax.process_index() == 0:  # every process computes it; one writes
+            save_result(result, result_path(workdir, step, config.eval_num_samples, seed=0))
 
     return evaluate
 
