@@ -10,6 +10,7 @@ import ast
 import ml_collections
 
 from jaxgen.errors import UserError, closest
+from jaxgen.train.multistep import check_intervals, scan_steps
 from jaxgen.train.runs import check_runs_config, run_count, run_overrides, stack
 
 _FACTORIES = {}
@@ -45,15 +46,19 @@ def configured(get_config, build, presets: dict):
         apply_overrides(config, presets[preset])
         apply_overrides(config, overrides)
         check_runs_config(config)
-        if run_count(config) == 1:
-            return build(config)
-        # N runs as one program: run k's own data set (its data seed), the first run's program.
-        run_datasets = []
-        for run in range(run_count(config)):
-            run_config = config.copy_and_resolve_references()
-            apply_overrides(run_config, run_overrides(config, run))
-            run_datasets.append(build(run_config).dataset)
-        return stack(build(config), run_datasets)
+        check_intervals(config)
+        recipe = build(config)
+        if run_count(config) > 1:
+            # N runs as one program: run k's own data set (its data seed), run 0's program.
+            run_datasets = []
+            for run in range(run_count(config)):
+                run_config = config.copy_and_resolve_references()
+                apply_overrides(run_config, run_overrides(config, run))
+                run_datasets.append(build(run_config).dataset)
+            recipe = stack(recipe, run_datasets)
+        if config.get("steps_per_call", 1) > 1:
+            recipe = scan_steps(recipe, (recipe.batches_per_step > 1) + (recipe.runs > 1))
+        return recipe
 
     return factory
 

@@ -10,7 +10,7 @@ from jaxgen.train.checkpoint import CHECKPOINT_DIR, Checkpointer, restore_target
 RESUMABLE_KEYS = frozenset(
     {"steps", "log_every", "sample_every", "checkpoint_every", "keep_checkpoints",
      "num_samples", "sample_seed", "data_dir", "eval_every", "eval_metrics",
-     "eval_num_samples", "eval_reference"}
+     "eval_num_samples", "eval_reference", "steps_per_call"}
 )  # fmt: skip
 
 

@@ -32,6 +32,7 @@ from jaxgen.errors import UserError
 from jaxgen.train.checkpoint import Checkpointer, config_record, restore_target
 from jaxgen.train.images import picture, save_png
 from jaxgen.train.mesh import put_batch
+from jaxgen.train.multistep import check_intervals
 from jaxgen.train.state import all_finite
 from jaxgen.train.writer import MetricWriter
 
@@ -61,6 +62,7 @@ def train(recipe, workdir: str, *, progress: bool = True, log=print):
     checkpointer = Checkpointer(workdir, keep=config.keep_checkpoints)
     state = initial_state(recipe, checkpointer)
     start = int(state.step)
+    check_intervals(config, start)
     if start:
         log(f"resuming {recipe.name} from step {start} in {workdir}")
     dataset = recipe.dataset("train")
@@ -69,9 +71,8 @@ def train(recipe, workdir: str, *, progress: bool = True, log=print):
     sample_key = jax.random.PRNGKey(config.sample_seed)  # fixed: the grids show progress
     record = config_record(recipe)
     position = int(state.data_state)
-    pending = []  # (step, metrics on device) not yet checked and logged
+    pending = []  # (steps of a call, their metrics on device) not yet checked and logged
     diverged = {}  # run -> first step with a non-finite loss (several runs)
-    leading_axes = (recipe.batches_per_step > 1) + (recipe.runs > 1)
     stop = _StopFlag()
     bar = tqdm(
         total=config.steps,
@@ -86,8 +87,7 @@ def train(recipe, workdir: str, *, progress: bool = True, log=print):
     def flush():
         if not pending:
             return
-        steps, values = zip(*pending, strict=True)
-        values = jax.device_get(values)
+        steps, values = _per_step(jax.device_get(pending), recipe.steps_per_call)
         pending.clear()
         if recipe.runs == 1:
             _raise_if_diverged(steps, values, checkpointer)
@@ -112,14 +112,12 @@ def train(recipe, workdir: str, *, progress: bool = True, log=print):
         if evaluate and start == 0:
             evaluate(state, 0, workdir, writer)
         with stop.installed():
-            for step in range(start + 1, config.steps + 1):
-                batch = _batches(dataset, position, recipe.batches_per_step)
-                position += recipe.batches_per_step
-                state, metrics = recipe.step(
-                    state, put_batch(batch, recipe.mesh, stacked=leading_axes)
-                )
-                pending.append((step, metrics))
-                bar.update(1)
+            calls = recipe.steps_per_call
+            for step in range(start + calls, config.steps + 1, calls):  # the call's last step
+                batch, position = call_batch(recipe, dataset, position)
+                state, metrics = recipe.step(state, batch)
+                pending.append((tuple(range(step - calls + 1, step + 1)), metrics))
+                bar.update(calls)
                 if step % config.log_every == 0:
                     flush()
                 if config.sample_every and (
@@ -195,6 +193,32 @@ def _evaluator(recipe):
             save_result(result, result_path(workdir, step, config.eval_num_samples, seed=0))
 
     return evaluate
+
+
+def call_batch(recipe, dataset, position: int):
+    """``(batch, next position)``: what one call of ``recipe.step`` takes from data batch number
+    ``position`` on, on the devices. Its leading axes: the call's steps (``steps_per_call`` >
+    1), the runs (``runs`` > 1), the batches of one step (``batches_per_step`` > 1), then the
+    examples, sharded over the mesh."""
+    count = recipe.batches_per_step
+    calls = recipe.steps_per_call
+    if calls == 1:
+        batch = _batches(dataset, position, count)
+    else:
+        steps = [_batches(dataset, position + i * count, count) for i in range(calls)]
+        batch = {k: np.stack([b[k] for b in steps]) for k in steps[0]}
+    leading_axes = (count > 1) + (recipe.runs > 1) + (calls > 1)
+    return put_batch(batch, recipe.mesh, stacked=leading_axes), position + count * calls
+
+
+def _per_step(pending, calls):
+    """``[(steps, metrics)]`` of calls → (steps, metrics of each step), one entry per step."""
+    steps, values = [], []
+    for call_steps, metrics in pending:
+        for i, step in enumerate(call_steps):
+            steps.append(step)
+            values.append(metrics if calls == 1 else {k: v[i] for k, v in metrics.items()})
+    return steps, values
 
 
 def _batches(dataset, position, count):

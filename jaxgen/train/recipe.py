@@ -37,6 +37,8 @@ class Recipe(NamedTuple):
         draws everything at once).
       runs: independent runs stacked on a leading axis of the TrainState, the batch, the
         metrics and the samples (``jaxgen.train.runs``; 1: a single run, no such axis).
+      steps_per_call: steps that one call of ``step`` runs (``jaxgen.train.multistep``): its
+        batches and metrics have a leading axis of that many steps when it is above 1.
     """
 
     name: str
@@ -55,6 +57,7 @@ class Recipe(NamedTuple):
     log_prob_kind: str = ""
     sample_positions: int = 0
     runs: int = 1
+    steps_per_call: int = 1
 
 
 # The loop's part of every recipe's ``tiny`` preset: batch 8, 20 steps, frequent logs.
@@ -80,6 +83,7 @@ def add_loop_keys(c: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
     c.checkpoint_every = 1000
     c.keep_checkpoints = 3
     c.seeds = 1  # independent runs of seeds seed, seed + 1, ... as one program (--seeds N)
+    c.steps_per_call = 1  # train steps per host call, in one lax.scan (jaxgen.train.multistep)
     # evaluation during training (jaxgen.metrics.run_eval); 0: off
     c.eval_every = 0
     c.eval_metrics = ""  # comma-separated; "": the data's defaults (as `jaxgen eval`)

@@ -18,8 +18,7 @@ from jax import monitoring
 
 from jaxgen import recipes
 from jaxgen.train import Checkpointer, train
-from jaxgen.train.loop import _batches
-from jaxgen.train.mesh import put_batch
+from jaxgen.train.loop import call_batch
 
 COMPILE_EVENT = "/jax/core/compile/backend_compile_duration"
 STEPS = 4
@@ -73,14 +72,12 @@ def test_step_compiles_once(name, overrides):
     recipe = recipes.get(name, preset="tiny", **overrides)
     state = recipe.init(jax.random.PRNGKey(0), recipe.example_batch())
     dataset = recipe.dataset("train")
-    leading_axes = (recipe.batches_per_step > 1) + (recipe.runs > 1)
     position = 0
     per_step = []
     for _ in range(STEPS):
         with compilations() as compiled:
-            batch = _batches(dataset, position, recipe.batches_per_step)
-            position += recipe.batches_per_step
-            state, metrics = recipe.step(state, put_batch(batch, recipe.mesh, stacked=leading_axes))
+            batch, position = call_batch(recipe, dataset, position)
+            state, metrics = recipe.step(state, batch)
             jax.block_until_ready((state, metrics))
         per_step.append(collections.Counter(compiled))
     assert per_step[0][program_name(recipe.step)] == 1, per_step[0]
