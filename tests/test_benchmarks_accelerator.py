@@ -19,6 +19,6 @@ def test_small_run_prints_a_row_with_positive_rates():
     assert lines[0].startswith("device: cpu")
     header = lines[2].split()
     row = lines[3].split()
-    assert header[:3] == ["recipe", "batch", "dtype"]
-    assert row[:3] == ["dcgan_celeba64", "8", "float32"]
-    assert float(row[3]) > 0  # steps/s
+    assert header[:5] == ["recipe", "batch", "dtype", "k", "steps/s"]
+    assert row[:4] == ["dcgan_celeba64", "8", "float32", "1"]
+    assert float(row[4]) > 0
