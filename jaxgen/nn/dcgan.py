@@ -13,10 +13,17 @@ networks: G has 1,794,177 parameters and D 138,817.
 Transposed convolutions are ``jaxgen.nn.layers.ConvTranspose`` (same parameters and values
 as Flax's, fast gradients on CPU). Batch norm uses momentum 0.9 and ε = 1e-5, PyTorch's
 defaults, so that running statistics match a PyTorch reference.
+
+``dtype`` is the computation's type (``jnp.bfloat16`` on GPU/TPU or a CPU with AMX): the
+layers compute in it while the parameters stay float32 (Flax's ``param_dtype``), batch-norm
+statistics are reduced in float32, and the outputs (images, logits, features) are float32.
 """
+
+from typing import Any
 
 import flax.linen as nn
 import jax
+import jax.numpy as jnp
 
 from jaxgen.nn.improved_gan import (
     MinibatchDiscrimination,
@@ -70,10 +77,12 @@ class DCGANGenerator(nn.Module):
     width: int = 128
     stages: int | None = None  # stride-2 layers; default from the resolution
     virtual_batch_norm: int = 0
+    dtype: Any = jnp.float32
 
     @nn.compact
     def __call__(self, z, train: bool = True):
         base, n = upsampling_plan(self.resolution, self.stages)
+        z = z.astype(self.dtype)
         reference_size = self.virtual_batch_norm
         if reference_size:
             reference = self.variable(
@@ -86,16 +95,16 @@ class DCGANGenerator(nn.Module):
         def normalize(x):
             if reference_size:
                 return VirtualBatchNorm(reference_size, epsilon=BATCH_NORM["epsilon"])(x)
-            return nn.BatchNorm(use_running_average=not train, **BATCH_NORM)(x)
+            return nn.BatchNorm(use_running_average=not train, dtype=self.dtype, **BATCH_NORM)(x)
 
         features = self.width * 2 ** (n - 1)
-        x = nn.Dense(base * base * features)(z)
+        x = nn.Dense(base * base * features, dtype=self.dtype)(z)
         x = x.reshape(z.shape[0], base, base, features)
         x = nn.relu(normalize(x))
         for stage in range(1, n):
             x = ConvTranspose(self.width * 2 ** (n - 1 - stage), KERNEL, STRIDES)(x)
             x = nn.relu(normalize(x))
-        x = nn.tanh(ConvTranspose(self.channels, KERNEL, STRIDES)(x))
+        x = nn.tanh(ConvTranspose(self.channels, KERNEL, STRIDES)(x)).astype(jnp.float32)
         return split_reference(x, reference_size)[1] if reference_size else x
 
 
@@ -119,20 +128,22 @@ class DCGANDiscriminator(nn.Module):
     stages: int | None = None
     norm: str = "batch"
     minibatch_kernels: int = 0
+    dtype: Any = jnp.float32
 
     @nn.compact
     def __call__(self, x, train: bool = True, features: bool = False):
         if self.norm not in NORMS:
             raise ValueError(f"norm must be one of {NORMS}, got {self.norm!r}")
         _, n = upsampling_plan(self.resolution, self.stages)
+        x = x.astype(self.dtype)
         for stage in range(n):
-            x = nn.Conv(self.width * 2**stage, KERNEL, STRIDES, "SAME")(x)
+            x = nn.Conv(self.width * 2**stage, KERNEL, STRIDES, "SAME", dtype=self.dtype)(x)
             if stage > 0 and self.norm == "batch":  # no normalization on the input layer
-                x = nn.BatchNorm(use_running_average=not train, **BATCH_NORM)(x)
+                x = nn.BatchNorm(use_running_average=not train, dtype=self.dtype, **BATCH_NORM)(x)
             elif stage > 0 and self.norm == "layer":
-                x = nn.LayerNorm(epsilon=BATCH_NORM["epsilon"])(x)
+                x = nn.LayerNorm(epsilon=BATCH_NORM["epsilon"], dtype=self.dtype)(x)
             x = nn.leaky_relu(x, 0.2)
-        hidden = x.reshape(x.shape[0], -1)
+        hidden = x.reshape(x.shape[0], -1).astype(jnp.float32)
         if self.minibatch_kernels:
             hidden = MinibatchDiscrimination(self.minibatch_kernels)(hidden)
         logits = nn.Dense(1)(hidden)[:, 0]

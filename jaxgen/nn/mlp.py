@@ -6,6 +6,7 @@ G has 17,154 parameters and D 17,025.
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import flax.linen as nn
 import jax.numpy as jnp
@@ -24,11 +25,14 @@ class MLP(nn.Module):
     hidden: Sequence[int]
     out_dim: int
     minibatch_kernels: int = 0
+    dtype: Any = jnp.float32  # of the hidden layers' computation; the output is float32
 
     @nn.compact
     def __call__(self, x, features: bool = False):
+        x = x.astype(self.dtype)
         for width in self.hidden:
-            x = nn.relu(nn.Dense(width)(x))
+            x = nn.relu(nn.Dense(width, dtype=self.dtype)(x))
+        x = x.astype(jnp.float32)
         if self.minibatch_kernels:
             x = MinibatchDiscrimination(self.minibatch_kernels)(x)
         out = nn.Dense(self.out_dim)(x)
@@ -41,11 +45,12 @@ class MLPGenerator(nn.Module):
     output_shape: Sequence[int] = (2,)
     hidden: Sequence[int] = (128, 128)
     tanh_output: bool = False
+    dtype: Any = jnp.float32
 
     @nn.compact
     def __call__(self, z, train: bool = True):
         del train  # no batch norm; the argument keeps the generator interface uniform
-        out = MLP(self.hidden, math.prod(self.output_shape))(z)
+        out = MLP(self.hidden, math.prod(self.output_shape), dtype=self.dtype)(z)
         out = jnp.tanh(out) if self.tanh_output else out
         return out.reshape(z.shape[0], *self.output_shape)
 
@@ -56,10 +61,11 @@ class MLPDiscriminator(nn.Module):
 
     hidden: Sequence[int] = (128, 128)
     minibatch_kernels: int = 0
+    dtype: Any = jnp.float32
 
     @nn.compact
     def __call__(self, x, train: bool = True, features: bool = False):
         del train
-        mlp = MLP(self.hidden, 1, self.minibatch_kernels)
+        mlp = MLP(self.hidden, 1, self.minibatch_kernels, dtype=self.dtype)
         logits, hidden = mlp(x.reshape(x.shape[0], -1), features=True)
         return (logits[:, 0], hidden) if features else logits[:, 0]

@@ -44,6 +44,9 @@ RULES = ("alternating", "simultaneous")
 TINY_IMAGES = {**TINY_LOOP, "image_size": 8, "g_width": 8, "d_width": 8, "latent_dim": 8}
 
 
+COMPUTE_DTYPES = ("float32", "bfloat16")
+
+
 def base_config() -> ml_collections.ConfigDict:
     """The keys every GAN recipe has, with neutral defaults; recipes override them."""
     c = ml_collections.ConfigDict()
@@ -60,6 +63,9 @@ def base_config() -> ml_collections.ConfigDict:
     c.dcgan_stages = 0  # dcgan: stride-2 layers per network; 0: from image_size (base 4 or 7)
     c.d_width = 64
     c.mlp_depth = 2  # mlp only: hidden layers
+    # the networks' computation: float32, or bfloat16 on GPU/TPU and CPUs with AMX (parameters,
+    # optimizer state, losses and outputs stay float32)
+    c.compute_dtype = "float32"
     # objective and rule
     c.objective = "nsgan"
     c.label_smoothing = 0.0  # gan/nsgan: real target 1 − α (one-sided; Salimans et al.: α = 0.1)
@@ -236,6 +242,10 @@ def update_rule(config):
 
 
 def _check(config):
+    if config.compute_dtype not in COMPUTE_DTYPES:
+        raise UserError(
+            f"compute_dtype={config.compute_dtype!r}: choose one of {', '.join(COMPUTE_DTYPES)}"
+        )
     if config.network not in NETWORKS:
         raise UserError(f"unknown network {config.network!r}: {closest(config.network, NETWORKS)}")
     for key, allowed in (
@@ -333,6 +343,7 @@ def networks(config):
     """``(generator, discriminator, data_key)`` of a GAN config."""
     shape = _data_shape(config)
     data_key = "x" if _is_points(config) else "image"
+    dtype = jnp.dtype(config.compute_dtype)
     if config.network == "dcgan":
         if data_key == "x":
             raise UserError(
@@ -341,17 +352,27 @@ def networks(config):
             )
         stages = config.dcgan_stages or None
         generator = nn.DCGANGenerator(
-            config.image_size, config.channels, config.g_width, stages, config.virtual_batch_norm
+            config.image_size,
+            config.channels,
+            config.g_width,
+            stages,
+            config.virtual_batch_norm,
+            dtype=dtype,
         )
         discriminator = nn.DCGANDiscriminator(
-            config.image_size, config.d_width, stages, config.d_norm, config.minibatch_kernels
+            config.image_size,
+            config.d_width,
+            stages,
+            config.d_norm,
+            config.minibatch_kernels,
+            dtype=dtype,
         )
     else:
         generator = nn.MLPGenerator(
-            shape, (config.g_width,) * config.mlp_depth, tanh_output=data_key == "image"
+            shape, (config.g_width,) * config.mlp_depth, data_key == "image", dtype=dtype
         )
         discriminator = nn.MLPDiscriminator(
-            (config.d_width,) * config.mlp_depth, config.minibatch_kernels
+            (config.d_width,) * config.mlp_depth, config.minibatch_kernels, dtype=dtype
         )
     if config.objective in energy_game.KINDS:
         if config.network == "dcgan":
