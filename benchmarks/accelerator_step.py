@@ -7,9 +7,9 @@ too), on synthetic data, with the card's matmul peak measured in the same run.
 
 The batch is uniform noise in [-1, 1] of the recipe's image shape, put on the devices once, so
 the number is the step alone (no data loading: CelebA needs a TFDS download). FLOPs per step
-come from XLA's cost analysis of the lowered step, before the backend's passes: the analysis of
-the compiled GPU program leaves out the convolutions that XLA hands to cuDNN (it gave 5.4
-GFLOP for the 1,139 of dcgan_celeba64 at batch 256 on an H200). The peak is the best of
+come from XLA's cost analysis of the step lowered for the CPU, before the backend's passes: the
+analysis of the compiled GPU program leaves out the convolutions that XLA hands to cuDNN (it
+gave 5.4 GFLOP for the 1,139 of dcgan_celeba64 at batch 256 on an H200). The peak is the best of
 square matmuls of ``--peak-size`` in float32 (JAX's default precision: TF32 on NVIDIA tensor
 cores) and in bfloat16, so ``of f32 peak`` compares the step with what this card's matmul
 reaches here, not with a datasheet. With ``--dtypes float32,bfloat16`` a recipe whose config has
@@ -42,6 +42,14 @@ def matmul_peak(n, dtype, repeats=10):
     return 2 * n**3 / best / 1e12
 
 
+def step_flops(recipe, state, batch):
+    """FLOPs of one call of the step, from XLA's analysis of the program lowered for the CPU
+        (before any backend pass). jax 0.11.2 on an H200 gave no count at all (``nan`` in the
+    table); ``--flops-only`` prints the count from shapes alone, on any machine."""
+    lowered = recipe.step.trace(state, batch).lower(lowering_platforms=("cpu",))
+    return (lowered.cost_analysis() or {}).get("flops", float("nan"))
+
+
 def step_rate(recipe, steps):
     """(best steps/s of three windows of ``steps`` steps, FLOPs per step, compile seconds)."""
     example = recipe.example_batch()
@@ -55,7 +63,7 @@ def step_rate(recipe, steps):
     lowered = recipe.step.lower(state, batch)
     lowered.compile()
     compile_s = time.perf_counter() - start
-    flops = (lowered.cost_analysis() or {}).get("flops", float("nan")) / calls
+    flops = step_flops(recipe, state, batch) / calls
     state, metrics = recipe.step(state, batch)
     jax.block_until_ready(metrics)
     best = 0.0
@@ -66,6 +74,16 @@ def step_rate(recipe, steps):
         jax.block_until_ready((state, metrics))
         best = max(best, max(1, steps // calls) * calls / (time.perf_counter() - start))
     return best, flops, compile_s
+
+
+def print_flops(args):
+    """GFLOP per step of each dtype, from shapes alone (nothing is initialized or run)."""
+    for dtype in args.dtypes.split(","):
+        recipe = recipes.get(args.recipe, batch_size=args.batch, compute_dtype=dtype)
+        example = recipe.example_batch()
+        state = jax.eval_shape(lambda: recipe.init(jax.random.PRNGKey(0), example))  # noqa: B023
+        flops = step_flops(recipe, state, put_batch(example, recipe.mesh))
+        print(f"{args.recipe} batch {args.batch} {dtype}: {flops / 1e9:.2f} GFLOP/step")
 
 
 def main(argv=None):
@@ -79,7 +97,12 @@ def main(argv=None):
     )
     parser.add_argument("--peak-size", type=int, default=8192)
     parser.add_argument("--small", action="store_true", help="tiny preset, batch 8, 3 steps")
+    parser.add_argument(
+        "--flops-only", action="store_true", help="print GFLOP per step and run nothing"
+    )
     args = parser.parse_args(argv)
+    if args.flops_only:
+        return print_flops(args)
     if args.small:
         args.batch, args.steps, args.peak_size = 8, 3, 256
     device = jax.devices()[0]
