@@ -60,21 +60,13 @@ def test_matches_eigh_and_sqrtm_references(dim):
     np.testing.assert_allclose(value, reference_sqrtm(*statistics), rtol=1e-8)
 
 
-@pytest.mark.usefixtures("float64")
-def test_matches_eigh_reference_at_inception_width():
-    statistics = random_statistics(np.random.default_rng(2048), 2048)
-    np.testing.assert_allclose(
-        frechet_distance(*statistics), reference_eigh(*statistics), rtol=1e-6
-    )
-
-
 # scipy's sqrtm of a 2048 x 2048 matrix takes about 10 s on one CPU; it runs in the default suite.
 @pytest.mark.usefixtures("float64")
-def test_matches_sqrtm_reference_at_inception_width():
+def test_matches_eigh_and_sqrtm_references_at_inception_width():
     statistics = random_statistics(np.random.default_rng(2048), 2048)
-    np.testing.assert_allclose(
-        frechet_distance(*statistics), reference_sqrtm(*statistics), rtol=1e-6
-    )
+    value = frechet_distance(*statistics)
+    np.testing.assert_allclose(value, reference_eigh(*statistics), rtol=1e-6)
+    np.testing.assert_allclose(value, reference_sqrtm(*statistics), rtol=1e-6)
 
 
 @pytest.mark.usefixtures("float64")

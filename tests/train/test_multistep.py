@@ -20,8 +20,9 @@ def trained(workdir, **overrides):
         return state, [json.loads(line) for line in f]
 
 
-@pytest.mark.parametrize("overrides", [{}, {"seeds": 2, "d_steps": 2}], ids=["plain", "runs"])
-def test_scanned_steps_equal_single_steps(tmp_path, overrides):
+def test_scanned_steps_equal_single_steps_with_runs_and_stacked_batches(tmp_path):
+    """Batches ``[k, runs, d_steps, B, ...]``; the plain case is checked by the resume test."""
+    overrides = {"seeds": 2, "d_steps": 2}
     single, single_log = trained(tmp_path / "single", **overrides)
     scanned, scanned_log = trained(tmp_path / "scanned", steps_per_call=2, **overrides)
     assert int(scanned.step) == 8
@@ -33,12 +34,16 @@ def test_scanned_steps_equal_single_steps(tmp_path, overrides):
 
 
 def test_resume_with_another_steps_per_call(tmp_path):
-    single, _ = trained(tmp_path / "single")
+    """4 steps in calls of 2, then 4 more in one call of 4, equal 8 single steps."""
+    single, single_log = trained(tmp_path / "single")
     trained(tmp_path / "resumed", steps=4, steps_per_call=2)
     resumed, log = trained(tmp_path / "resumed", steps_per_call=4, log_every=4)
-    for a, b in zip(jax.tree.leaves(resumed.params), jax.tree.leaves(single.params), strict=True):
+    for a, b in zip(jax.tree.leaves(resumed), jax.tree.leaves(single), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
     assert [r["step"] for r in log] == [2, 4, 8]
+    by_step = {r["step"]: r for r in single_log}
+    for record in log:
+        assert record == pytest.approx(by_step[record["step"]], rel=1e-6)
 
 
 def test_intervals_that_calls_cannot_meet_are_one_line_errors(tmp_path):

@@ -100,17 +100,17 @@ def test_stacked_data_batches_and_batch_norm_match_runs_alone(tmp_path):
     norm have a zero gradient up to rounding, which Adam scales up to ±lr, so they differ
     between any two programs; the outputs, which batch norm makes independent of them, do not.
     """
-    settings = {"preset": "tiny", "steps": 3, "log_every": 1, "sample_every": 0, "d_steps": 2}
+    settings = {"preset": "tiny", "steps": 2, "log_every": 1, "sample_every": 0, "d_steps": 2}
     multi = recipes.get("dcgan_digits", seeds=2, **settings)
     train(multi, str(tmp_path / "multi"), progress=False)
     with open(tmp_path / "multi" / "metrics.jsonl") as f:
         ours = [json.loads(line) for line in f]
-    for seed in (0, 1):
+    for seed in (1,):  # run 1: its own data seed and key (run 0 is the recipe's own)
         train(recipes.get("dcgan_digits", seed=seed, **settings), str(tmp_path / f"s{seed}"),
               progress=False)  # fmt: skip
         with open(tmp_path / f"s{seed}" / "metrics.jsonl") as f:
             alone = [json.loads(line) for line in f]
-        assert len(alone) == 3
+        assert len(alone) == 2
         for record in alone:
             (match,) = [r for r in ours if r["run"] == seed and r["step"] == record["step"]]
             for name, value in record.items():
