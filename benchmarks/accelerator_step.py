@@ -22,24 +22,11 @@ import itertools
 import time
 
 import jax
-import jax.numpy as jnp
 import numpy as np
+from machine import matmul_peak
 
 from jaxgen import recipes
 from jaxgen.train.mesh import put_batch
-
-
-def matmul_peak(n, dtype, repeats=10):
-    """Best TFLOP/s of an n×n matmul in ``dtype``."""
-    a = jax.random.normal(jax.random.PRNGKey(0), (n, n), jnp.float32).astype(dtype)
-    matmul = jax.jit(lambda x, y: x @ y)
-    matmul(a, a).block_until_ready()
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        matmul(a, a).block_until_ready()
-        best = min(best, time.perf_counter() - start)
-    return 2 * n**3 / best / 1e12
 
 
 def step_flops(recipe, state, batch):
@@ -108,7 +95,7 @@ def main(argv=None):
     device = jax.devices()[0]
     print(f"device: {device.platform} {device.device_kind} x{jax.device_count()}, "
           f"jax {jax.__version__}")  # fmt: skip
-    peaks = {d: matmul_peak(args.peak_size, d) for d in ("float32", "bfloat16")}
+    peaks = {d: matmul_peak(args.peak_size, dtype=d) / 1e3 for d in ("float32", "bfloat16")}
     print(f"matmul peak ({args.peak_size}², best of 10): float32 {peaks['float32']:.1f} "
           f"TFLOP/s, bfloat16 {peaks['bfloat16']:.1f} TFLOP/s")  # fmt: skip
     header = f"{'recipe':>16} {'batch':>5} {'dtype':>8} {'k':>4} {'steps/s':>9} "

@@ -18,6 +18,7 @@ import time
 import jax
 import jax.numpy as jnp
 import numpy as np
+from machine import print_table
 
 from jaxgen.nn import layers
 
@@ -110,9 +111,7 @@ def main():
         for name, seconds in best.items():
             rows.append((layer, name, f"{seconds * 1e3:.2f}", f"{seconds * 1e3 / torch_ms:.2f}"))
     header = ("layer (batch 64, fwd+bwd)", "implementation", "ms", "/ torch")
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
-    for row in (header, *rows):
-        print("  ".join(cell.rjust(w) for cell, w in zip(row, widths, strict=True)))
+    print_table(header, rows)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import time
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
+from machine import print_table
 
 from jaxgen.nn.layers import ConvTranspose
 
@@ -64,9 +65,7 @@ def main():
                 )
             )
     header = ("layer (batch 64)", "implementation", "fwd+bwd ms", "in lax.scan ms")
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
-    for row in (header, *rows):
-        print("  ".join(cell.rjust(w) for cell, w in zip(row, widths, strict=True)))
+    print_table(header, rows)
 
 
 if __name__ == "__main__":

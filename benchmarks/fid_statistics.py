@@ -40,7 +40,6 @@ and pr at N = 50,000 was skipped (estimated 5 minutes for jaxgen float32, 17 for
 """
 
 import argparse
-import platform
 import time
 
 import jax
@@ -48,6 +47,7 @@ import jax.numpy as jnp
 import numpy as np
 import scipy
 import scipy.linalg
+from machine import cpu_name
 
 from jaxgen.metrics import frechet_distance, gaussian_statistics, kid, precision_recall
 
@@ -56,15 +56,6 @@ PR_K = 3
 PR_CHUNK = 1024
 HEADER = ("metric", "N", "d", "dtype", "1st_s", "jaxgen_s", "numpy/scipy_s", "ratio", "value")
 HEADER += ("rel.diff",)
-
-
-def cpu_name():
-    try:
-        with open("/proc/cpuinfo") as f:
-            names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
-        return f"{names[0]} ({len(names)} threads)"
-    except (OSError, IndexError):
-        return platform.machine()
 
 
 def features(num, dim, seed):

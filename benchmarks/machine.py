@@ -17,9 +17,9 @@ def cpu_name():
         return platform.machine()
 
 
-def matmul_peak(n=2048, repeats=10):
-    """Best float32 GFLOP/s of an n×n matmul in JAX."""
-    a = jax.random.normal(jax.random.PRNGKey(0), (n, n), jnp.float32)
+def matmul_peak(n=2048, repeats=10, dtype=jnp.float32):
+    """Best GFLOP/s of an n×n matmul in JAX, in ``dtype`` (default float32)."""
+    a = jax.random.normal(jax.random.PRNGKey(0), (n, n), jnp.float32).astype(dtype)
     matmul = jax.jit(lambda x, y: x @ y)
     matmul(a, a).block_until_ready()
     best = float("inf")
@@ -28,3 +28,10 @@ def matmul_peak(n=2048, repeats=10):
         matmul(a, a).block_until_ready()
         best = min(best, time.perf_counter() - start)
     return 2 * n**3 / best / 1e9
+
+
+def print_table(header, rows):
+    """``rows`` of strings under ``header``, each column right-aligned to its widest cell."""
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
+    for row in (header, *rows):
+        print("  ".join(cell.rjust(w) for cell, w in zip(row, widths, strict=True)))
