@@ -222,12 +222,15 @@ def _per_step(pending, calls):
 
 
 def _batches(dataset, position, count):
-    """``count`` batches from ``position``, stacked on an axis after the runs' (if any)."""
+    """``count`` batches from ``position``, stacked on a new axis just before the examples'
+    (after the runs' axis of a ``RunsDataset``: ``[runs, count, B, ...]``)."""
     if count == 1:
         return dataset.batch(position)
     batches = [dataset.batch(position + i) for i in range(count)]
-    axis = 1 if hasattr(dataset, "datasets") else 0  # RunsDataset: [runs, count, B, ...]
-    return {k: np.stack([b[k] for b in batches], axis=axis) for k in batches[0]}
+    return {
+        k: np.stack([b[k] for b in batches], axis=batches[0][k].ndim - 1 - len(shape))
+        for k, (shape, _) in dataset.element_spec.items()
+    }
 
 
 def _write_samples(recipe, state, key, step, workdir, writer, data_info):
