@@ -2,6 +2,7 @@
 
     .venv/bin/python -m experiments.objectives.run [--out DIR] [--workdir DIR] [--quick]
                                                    [--part ring8|mnist|critic|all ...]
+                                                   [--set mnist.steps=10000 ...] [--report]
 
 Parts (budgets: ``config.py``):
 
@@ -24,6 +25,10 @@ report is then made from every part found in WORKDIR, so the parts can run one a
 (several ``--part`` names share one pool of processes, side by side).
 Writes ``results.md``, ``grid.png`` and ``critic_curve.png`` to ``--out`` (default: this
 folder). Run folders go to ``--workdir`` (default ``runs/objectives``) and are deleted first.
+``--set KEY=VALUE`` changes a budget of ``config.py`` (``workers=3``, ``mnist.steps=10000``,
+``mnist.families=nsgan,wgan``); ``--report`` only rewrites the outputs from the parts saved in
+WORKDIR (a part measured on another machine, say a GPU, is copied there first). Each run
+records the device it trained on, and the tables name it.
 """
 
 import argparse
@@ -91,6 +96,7 @@ def run_jobs(config_dict, jobs):
         result = PART_RUNNERS[job.part](config, job)
         result.update(objective=job.objective, recipe=job.recipe, overrides=job.overrides)
         result["seconds"] = time.perf_counter() - began
+        result["device"] = jax.devices()[0].device_kind
         status = f"diverged: {result['diverged']}" if result["diverged"] else "ok"
         label = f"{job.part} {job.objective} {job.overrides.get('seed', '')}"
         print(f"  {label:34s} {result['seconds']:6.0f} s  {status}", flush=True)
@@ -450,9 +456,10 @@ def report(parts) -> str:
         sections += [
             "## mnist5k: one run per family",
             f"Preset {s['preset']}, {s['steps']:,} generator steps per run (the recipes' "
-            f"default is 10,000), {s['num_samples']:,} samples (seed {SAMPLE_SEED}) against the "
-            "mnist5k train split on the mnist5k classifier's features (`evaluate_run`); KID is "
-            "the unbiased MMD² in the features' units.",
+            f"default is 10,000) on {devices_of(record)}, {s['num_samples']:,} samples "
+            f"(seed {SAMPLE_SEED}) against the mnist5k train split on the mnist5k "
+            "classifier's features (`evaluate_run`); KID is the unbiased MMD² in the features' "
+            "units.",
             mnist_table(record),
         ]
         timings.append(_timing("mnist", record))
@@ -485,8 +492,15 @@ def _timing(part, record):
     beside = f", beside the runs of {' and '.join(alongside)}" if alongside else ""
     return (
         f"- {part}: {record['seconds']:.0f} s wall in {record['workers']} processes{beside} "
-        f"({busy:.0f} s of run time summed over {len(record['results'])} runs)"
+        f"({busy:.0f} s of run time summed over {len(record['results'])} runs) "
+        f"on {devices_of(record)}"
     )
+
+
+def devices_of(record) -> str:
+    """The devices that ``record``'s runs trained on (runs before this was recorded: CPU)."""
+    kinds = dict.fromkeys(result.get("device", "cpu") for result in record["results"])
+    return " and ".join(kinds)
 
 
 # ---------------------------------------------------------------------------- figures
@@ -586,6 +600,36 @@ def write_outputs(parts, out):
     return text, written
 
 
+def set_override(config, override):
+    """Sets ``config``'s ``KEY=VALUE`` (dotted key), the value read as the entry's type."""
+    key, sep, text = override.partition("=")
+    *path, name = key.split(".")
+    node = config
+    for part in path:
+        node = node.get(part) if isinstance(node, ml_collections.ConfigDict) else None
+    if not sep or not isinstance(node, ml_collections.ConfigDict) or name not in node:
+        raise ValueError(f"--set {override}: expected KEY=VALUE with KEY one of {_keys(config)}")
+    old = node[name]
+    try:
+        if isinstance(old, tuple):
+            value = tuple(item.strip() for item in text.split(",") if item.strip())
+        else:
+            value = type(old)(text)
+    except ValueError:
+        raise ValueError(f"--set {override}: {key} takes a {type(old).__name__}") from None
+    node[name] = value
+
+
+def _keys(config, prefix=""):
+    keys = []
+    for name, value in config.items():
+        if isinstance(value, ml_collections.ConfigDict):
+            keys.append(_keys(value, f"{prefix}{name}."))
+        else:
+            keys.append(f"{prefix}{name}")
+    return ", ".join(keys)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(
         prog="python -m experiments.objectives.run", description=__doc__.split("\n\n")[0]
@@ -605,15 +649,36 @@ def main(argv=None):
         default=["all"],
         help="what to run (several: in one pool, side by side)",
     )
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="change a budget of config.py, e.g. mnist.steps=10000 or workers=3",
+    )
+    parser.add_argument(
+        "--report",
+        action="store_true",
+        help="train nothing: rewrite the outputs from the parts saved in --workdir",
+    )
     args = parser.parse_args(argv)
     if args.out.exists() and not args.out.is_dir():
         parser.error(f"--out {args.out} is a file, not a folder")
-    args.out.mkdir(parents=True, exist_ok=True)
     config = get_config(quick=args.quick)
-    chosen = PARTS if "all" in args.part else tuple(dict.fromkeys(args.part))
-    with worker_pool(config.workers) as pool:
-        run_parts(chosen, config, args.workdir, pool)
+    try:
+        for override in args.overrides:
+            set_override(config, override)
+    except ValueError as error:
+        parser.error(str(error))
+    args.out.mkdir(parents=True, exist_ok=True)
+    if not args.report:
+        chosen = PARTS if "all" in args.part else tuple(dict.fromkeys(args.part))
+        with worker_pool(config.workers) as pool:
+            run_parts(chosen, config, args.workdir, pool)
     parts = load_parts(args.workdir)
+    if not parts:
+        parser.error(f"no part is saved in {args.workdir}: run a --part first")
     text, written = write_outputs(parts, args.out)
     print(text)
     print("\nwrote " + ", ".join(str(path) for path in written))

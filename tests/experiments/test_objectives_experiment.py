@@ -90,3 +90,32 @@ def test_critic_curve_has_the_losses_and_the_fids(quick):
     assert all(math.isfinite(x) for x in [*series.w, *series.fids])
     assert -1 <= series.rho <= 1
     assert series.steps[0] <= series.peak_step <= series.steps[-1]
+
+
+def test_report_rewrites_the_outputs_from_the_saved_parts(quick, tmp_path):
+    out, _ = quick
+    parts = experiment.main(["--report", "--out", str(tmp_path), "--workdir", str(out / "runs")])
+    assert set(parts) == {"ring8", "mnist", "critic"}
+    assert (tmp_path / "results.md").read_text() == (out / "results.md").read_text()
+    assert "on cpu" in (tmp_path / "results.md").read_text().lower()
+
+
+def test_set_overrides_a_budget_with_its_type():
+    config = get_config()
+    experiment.set_override(config, "mnist.steps=10000")
+    experiment.set_override(config, "mnist.families=nsgan, wgan")
+    experiment.set_override(config, "workers=3")
+    assert (config.mnist.steps, config.mnist.families, config.workers) == (
+        10000,
+        ("nsgan", "wgan"),
+        3,
+    )
+    for bad in ("mnist.step=1", "mnist.steps", "nothing.steps=1", "mnist.steps=many"):
+        with pytest.raises(ValueError, match="--set"):
+            experiment.set_override(config, bad)
+
+
+def test_report_without_saved_parts_is_a_one_line_error(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        experiment.main(["--report", "--out", str(tmp_path), "--workdir", str(tmp_path / "none")])
+    assert "no part is saved" in capsys.readouterr().err
