@@ -6,21 +6,22 @@
     python -m experiments.objectives.run --part mnist --set workers=3   # on a GPU: 4 min
 
 ring8: every objective (``OBJECTIVES``) × 5 seeds at the recipes' default budget (5,000
-generator steps of batch 512; the WGANs' 5 critic steps per generator step come on top),
-scored by ``jaxgen.metrics.mode_coverage`` on 2,500 samples. mnist: one run per family
+generator steps of batch 512; the WGANs' 5 critic steps per generator step come on top), scored
+by ``jaxgen.metrics.mode_coverage`` on 2,500 samples. mnist: one run per family
 (``MNIST_FAMILIES``) of ``{family}_mnist`` for ``mnist.steps`` generator steps, the recipes'
-10,000 (about 9 CPU-hours on the 2-core machine, 256 s in 3 processes on one H100), scored
-on 2,000 samples against the mnist5k train split with the classifier's features. critic: ``wgan_digits`` and ``wgan_gp_digits`` with the
-critic's loss logged every ``log_every`` steps and FID measured every ``eval_every`` steps.
+10,000 (about 9 CPU-hours on the 2-core machine, 256 s in 3 processes on one H100), scored on
+2,000 samples against the mnist5k train split with the classifier's features. critic:
+``wgan_digits`` and ``wgan_gp_digits`` with the critic's loss logged every ``log_every`` steps
+and FID measured every ``eval_every`` steps.
 
-Measured on the project's 2-core CPU machine, shared (load average 4-11), 2 processes:
-ring8 39 min, the critic part 11 min; ``--quick`` 67 s; the mnist part on an NVIDIA H100.
-Expected (README.md has the tables): on ring8 nsgan, minimax, lsgan and fgan_{kl, pearson, hellinger,
-js, gan} cover 8.0 of 8 modes (fgan_js and fgan_gan repeat nsgan exactly), WGAN 7.6, EBGAN
-6.2, hinge 5.4, fgan_reverse_kl 3.8, WGAN-GP 3.4, BEGAN 0.6, fgan_neyman 0.2, fgan_tv 0; on
-mnist after 10,000 steps FID 58 (WGAN-GP), 87 (hinge), 153-244 (nsgan, LSGAN, WGAN,
-minimax), and collapses for EBGAN, BEGAN and (in that run) the KL f-GAN; the clipped
-WGAN's critic estimate falls with FID from its peak on (Spearman ρ = 0.96).
+Measured on the project's 2-core CPU machine, shared (load average 4-11), 2 processes: ring8 39
+min, the critic part 11 min; ``--quick`` 67 s; the mnist part on an NVIDIA H100. Expected
+(README.md has the tables): on ring8 nsgan, minimax, lsgan and fgan_{kl, pearson, hellinger,
+js, gan} cover 8.0 of 8 modes (fgan_js and fgan_gan repeat nsgan exactly), WGAN 7.6, EBGAN 6.2,
+hinge 5.4, fgan_reverse_kl 3.8, WGAN-GP 3.4, BEGAN 0.6, fgan_neyman 0.2, fgan_tv 0; on mnist
+after 10,000 steps FID 58 (WGAN-GP), 87 (hinge), 153-244 (nsgan, LSGAN, WGAN, minimax), and
+collapses for EBGAN, BEGAN and (in that run) the KL f-GAN; the clipped WGAN's critic estimate
+falls with FID from its peak on (Spearman ρ = 0.96).
 """
 
 import ml_collections
