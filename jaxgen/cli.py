@@ -1,7 +1,7 @@
 """The ``jaxgen`` command line: parses arguments, then calls recipes, train and metrics.
 
     jaxgen train RECIPE [--workdir DIR] [--set key=value ...] [--seeds N]
-    jaxgen sample WORKDIR [--n N] [--seed S] [--run K] [--out FILE] [--numbered]
+    jaxgen sample WORKDIR [--n N] [--seed S] [--run K] [--out FILE] [--numbered] [--label Y]
     jaxgen sample WORKDIR --walk [--points K | --through I,J,...] [--steps S] [--linear]
     jaxgen sample WORKDIR --arithmetic "A - B + C" [--noisy N]
     jaxgen eval WORKDIR [--metrics fid,kid,is,pr,dc,modes] [--n N] [--ref SOURCE]
@@ -69,6 +69,7 @@ def _parser():
   jaxgen sample runs/demo --walk --points 4 --steps 8 --out walk.png
   jaxgen sample runs/demo --walk --through 3,17,42 --seed 1 --out walk.gif
   jaxgen sample runs/demo --seed 1 --arithmetic "3,7,9 - 1,4,5 + 2,8,11"
+  jaxgen sample runs/cgan_mnist --label 7            # a class-conditional model's sevens
 
 Sample indices count row-major from 0 in the grid that `--seed S --n N` draws (the labels of
 --numbered); --seed and --n must be the same as those of the grid the indices were read from.
@@ -88,6 +89,13 @@ the walk's points over grey samples.""",
         help="number of samples, or of the grid that indices pick from (default 64)",
     )
     sample.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
+    sample.add_argument(
+        "--label",
+        type=int,
+        metavar="Y",
+        help="class of every sample of a class-conditional recipe (cgan_*, acgan_*, pcgan_*); "
+        "default: one column per class",
+    )
     sample.add_argument(
         "--run", type=int, metavar="K", help="run K of a workdir trained with --seeds N"
     )
@@ -269,6 +277,8 @@ def _sample(args):
     if args.walk and args.arithmetic is not None:
         raise UserError("--walk and --arithmetic draw different pictures: give one of them")
     mode = "walk" if args.walk else "arithmetic" if args.arithmetic is not None else "sample"
+    if args.label is not None and mode != "sample":
+        raise UserError("--label picks the class of a sample grid; drop --walk / --arithmetic")
     if args.numbered and mode != "sample":
         raise UserError(f"--numbered labels the plain sample grid, not --{mode}: drop one")
     suffixes = (".png", ".gif", ".npz") if mode == "walk" else (".png", ".npz")
@@ -307,7 +317,16 @@ def _sample(args):
     if mode == "sample":
         enabled = recipe.sample_positions > 0 and not args.no_progress
         with sampling_progress.position_bar(recipe.sample_positions, enabled=enabled):
-            samples = jax.device_get(recipe.sample(state, key, args.n))
+            if recipe.num_classes:
+                samples = recipe.sample(state, key, args.n, labels=args.label)
+            elif args.label is not None:
+                raise UserError(
+                    f"{recipe.name} is not class-conditional: --label needs a cgan_*, acgan_* "
+                    "or pcgan_* recipe"
+                )
+            else:
+                samples = recipe.sample(state, key, args.n)
+            samples = jax.device_get(samples)
         if out.endswith(".npz"):
             np.savez(out, **samples)
         elif args.numbered and "image" not in samples:
@@ -424,12 +443,14 @@ def _eval_nll(args, recipe, state):
 
 def _recipes(args):
     from jaxgen import recipes
-    from jaxgen.recipes import likelihood, objective_recipes
+    from jaxgen.recipes import conditional_recipes, likelihood, objective_recipes
 
     for name in recipes.names():
         module = sys.modules.get(f"jaxgen.recipes.{name}")
         if name in objective_recipes.recipe_table():
             summary = objective_recipes.summary(name)
+        elif name in conditional_recipes.recipe_table():
+            summary = conditional_recipes.summary(name)
         elif likelihood.is_likelihood_recipe(name):
             summary = likelihood.summary(name)
         else:

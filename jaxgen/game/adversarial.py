@@ -40,17 +40,18 @@ class Penalty(NamedTuple):
     weight: float
 
 
-def apply_module(module, params, state, inputs, *, train, **kwargs):
+def apply_module(module, params, state, *inputs, train, **kwargs):
     """``module.apply`` with its non-parameter collections; returns ``(outputs, new_state)``.
 
-    In training mode the collections in ``state`` are mutable and come back updated.
+    ``inputs`` are the module's positional inputs (``z``; or ``z, labels`` for a conditional
+    one). In training mode the collections in ``state`` are mutable and come back updated.
     ``kwargs`` go to the module (``features=True``) when given.
     """
     variables = {"params": params, **state}
     kwargs = {k: v for k, v in kwargs.items() if v}
     if not train or not state:
-        return module.apply(variables, inputs, train=train, **kwargs), state
-    outputs, new_state = module.apply(variables, inputs, train=True, mutable=list(state), **kwargs)
+        return module.apply(variables, *inputs, train=train, **kwargs), state
+    outputs, new_state = module.apply(variables, *inputs, train=True, mutable=list(state), **kwargs)
     return outputs, dict(new_state)
 
 

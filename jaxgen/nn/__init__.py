@@ -1,6 +1,6 @@
 """Flax Linen modules: NHWC images, discriminators return logits."""
 
-from jaxgen.nn import orderings
+from jaxgen.nn import conditioning, orderings
 from jaxgen.nn.autoencoder import ConvAutoencoder, MLPAutoencoder
 from jaxgen.nn.dcgan import DCGANDiscriminator, DCGANGenerator
 from jaxgen.nn.distributions import (
@@ -45,6 +45,7 @@ __all__ = [
     "conv_mask",
     "MaskedConv",
     "made_masks",
+    "conditioning",
     "orderings",
     "MLP",
     "ConvAutoencoder",

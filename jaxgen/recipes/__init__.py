@@ -9,6 +9,7 @@ import functools
 
 from jaxgen.recipes import (
     adversarial_autoencoder,
+    conditional_recipes,
     dcgan_celeba64,
     dcgan_cifar10,
     dcgan_digits,
@@ -28,6 +29,7 @@ for _module in (gan_ring8, dcgan_digits, dcgan_mnist, dcgan_cifar10, dcgan_celeb
     )
 for _name, _factory in {
     **objective_recipes.factories(configured),
+    **conditional_recipes.factories(configured),
     **likelihood.factories(configured),
     **adversarial_autoencoder.factories(configured),
 }.items():

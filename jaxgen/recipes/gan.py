@@ -11,6 +11,13 @@ The switches of the GAN literature are config keys, all off by default:
 ``d_norm`` and ``spectral_norm`` (the discriminator's normalization), and Salimans et al.'s
 (2016) ``feature_matching``, ``minibatch_kernels``, ``historical_averaging`` and
 ``label_smoothing``.
+
+Class-conditional generation (``jaxgen.game.conditional``, ``jaxgen.nn.conditioning``):
+``condition`` is ``concat`` (conditional GAN: G and D read the one-hot label), ``projection``
+(G reads it, D projects it onto its features) or ``auxiliary`` (AC-GAN: D predicts it, with
+weight ``auxiliary_weight``), for data whose batches carry ``"label"`` in 0 .. ``num_classes``
+− 1. Such a recipe's ``sample(state, key, n, labels=None)`` and ``generate(state, z,
+labels=None)`` take one label per sample (None: classes 0, 1, ..., K − 1, 0, ... in turn).
 """
 
 import functools
@@ -26,6 +33,7 @@ from jaxgen.errors import UserError, closest
 from jaxgen.game import adversarial, alternating, ema, simultaneous
 from jaxgen.game import energy as energy_game
 from jaxgen.game.adversarial import Penalty, apply_module
+from jaxgen.game.conditional import conditional_adversarial
 from jaxgen.game.historical_averaging import historical_averaging
 from jaxgen.game.weight_clipping import clip_weights
 from jaxgen.losses import gan as gan_losses
@@ -97,6 +105,10 @@ def base_config() -> ml_collections.ConfigDict:
     c.beta1 = 0.5
     c.beta2 = 0.999
     c.ema_decay = 0.0  # > 0: sample from a moving average of G's parameters (game.ema)
+    # class-conditional generation: "" (off), concat, projection or auxiliary (AC-GAN)
+    c.condition = ""
+    c.num_classes = 10  # labels 0 .. num_classes − 1 (the batches' "label")
+    c.auxiliary_weight = 1.0  # auxiliary: λ of the class losses (Odena et al.: 1)
     # run
     c.batch_size = 64
     return add_loop_keys(c)
@@ -114,14 +126,22 @@ def build(name: str, config: ml_collections.ConfigDict) -> Recipe:
         rule = ema(rule, config.ema_decay)
     data_shape = _data_shape(config)
 
+    conditional = bool(config.condition)
+    num_classes = config.num_classes if conditional else 0
+
     def example_batch():
-        return {data_key: np.zeros((config.batch_size, *data_shape), np.float32)}
+        batch = {data_key: np.zeros((config.batch_size, *data_shape), np.float32)}
+        if conditional:
+            batch["label"] = np.zeros((config.batch_size,), np.int32)
+        return batch
 
     def init_fn(key, batch):
         g_key, d_key, root_key = jax.random.split(key, 3)
         z = jnp.zeros((1, config.latent_dim), jnp.float32)
-        g_vars = dict(generator.init(g_key, z, train=False))
-        d_vars = dict(discriminator.init(d_key, batch[data_key][:1], train=False))
+        label = (jnp.zeros((1,), jnp.int32),) if conditional else ()
+        d_label = label if config.condition != "auxiliary" else ()
+        g_vars = dict(generator.init(g_key, z, *label, train=False))
+        d_vars = dict(discriminator.init(d_key, batch[data_key][:1], *d_label, train=False))
         params = Pair(g_vars.pop("params"), d_vars.pop("params"))
         if config.objective == "began":
             d_vars.update(energy_game.began_state())
@@ -135,14 +155,29 @@ def build(name: str, config: ml_collections.ConfigDict) -> Recipe:
     init = jax.jit(init_fn, out_shardings=replicated(mesh))
 
     @jax.jit
-    def generate(state, z):
+    def generate_fn(state, z, *labels):
         params = state.rule_state.average.g if config.ema_decay else state.params.g
-        fake, _ = apply_module(generator, params, state.model_state.g, z, train=False)
-        return {data_key: fake}
+        fake, _ = apply_module(generator, params, state.model_state.g, z, *labels, train=False)
+        return {data_key: fake, **({"label": labels[0]} if labels else {})}
+
+    def labels_of(labels, n):
+        if not conditional:
+            if labels is not None:
+                raise UserError(f"{name} is not class-conditional: it takes no labels")
+            return ()
+        chosen = np.arange(n) % num_classes if labels is None else labels
+        return (jnp.asarray(nn.conditioning.check_labels(chosen, n, num_classes)),)
+
+    def generate(state, z, labels=None):
+        return generate_fn(state, z, *labels_of(labels, z.shape[0]))
 
     @functools.partial(jax.jit, static_argnums=2)
-    def sample(state, key, n):
-        return generate(state, jax.random.normal(key, (n, config.latent_dim), jnp.float32))
+    def sample_fn(state, key, n, *labels):
+        z = jax.random.normal(key, (n, config.latent_dim), jnp.float32)
+        return generate_fn(state, z, *labels)
+
+    def sample(state, key, n, labels=None):
+        return sample_fn(state, key, n, *labels_of(labels, n))
 
     dataset = config_dataset(config, image_size=None if data_key == "x" else config.image_size)
 
@@ -163,11 +198,23 @@ def build(name: str, config: ml_collections.ConfigDict) -> Recipe:
         mesh=mesh,
         generate=generate,
         latent_dim=config.latent_dim,
+        num_classes=num_classes,
     )
 
 
 def make_game(config, generator, discriminator, data_key):
     """The config's game: ``energy_based`` for ebgan and began, ``adversarial`` otherwise."""
+    if config.condition:
+        return conditional_adversarial(
+            generator,
+            discriminator,
+            objective(config),
+            latent_dim=config.latent_dim,
+            data_key=data_key,
+            auxiliary_weight=config.auxiliary_weight if config.condition == "auxiliary" else 0,
+            penalty=penalty(config),
+            noise_std=config.instance_noise,
+        )
     if config.objective in energy_game.KINDS:
         return energy_game.energy_based(
             generator,
@@ -269,6 +316,7 @@ def _check(config):
             )
     else:
         get_objective(config.objective)  # an unknown name is a UserError
+    _check_condition(config)
     if config.label_smoothing and config.objective not in ("gan", "nsgan"):
         raise UserError(
             f"label_smoothing is for the gan and nsgan objectives (cross-entropy), not "
@@ -327,6 +375,34 @@ def _check(config):
             nn.dcgan.upsampling_plan(config.image_size, config.dcgan_stages or None)
         except ValueError as error:
             raise UserError(f"{error}; set --set image_size=...") from None
+
+
+def _check_condition(config):
+    if not config.condition:
+        return
+    allowed = nn.conditioning.CONDITIONS
+    if config.condition not in allowed:
+        raise UserError(
+            f"unknown condition {config.condition!r}: {closest(config.condition, allowed)}"
+        )
+    if config.num_classes < 2:
+        raise UserError(
+            f"num_classes must be at least 2 with a condition, got {config.num_classes}"
+        )
+    if config.condition == "auxiliary" and config.auxiliary_weight <= 0:
+        raise UserError("condition=auxiliary needs auxiliary_weight > 0 (AC-GAN's λ is 1)")
+    unsupported = [
+        key
+        for key in ("feature_matching", "virtual_batch_norm", "minibatch_kernels")
+        if config[key]
+    ]
+    if config.objective in energy_game.KINDS:
+        unsupported.append(f"objective={config.objective}")
+    if unsupported:
+        raise UserError(
+            f"condition={config.condition} does not combine with {', '.join(unsupported)}: "
+            "unset them (--set condition= for an unconditional GAN)"
+        )
 
 
 def _is_points(config):
@@ -389,4 +465,13 @@ def networks(config):
             )
     if config.spectral_norm:
         discriminator = nn.SpectralNorm(discriminator)
+    if config.condition:
+        classes = config.num_classes
+        generator = nn.conditioning.LabelConcatGenerator(generator, classes)
+        wrapper = {
+            "concat": nn.conditioning.LabelConcatDiscriminator,
+            "projection": nn.conditioning.ProjectionDiscriminator,
+            "auxiliary": nn.conditioning.AuxiliaryClassifier,
+        }[config.condition]
+        discriminator = wrapper(discriminator, classes)
     return generator, discriminator, data_key

@@ -53,10 +53,27 @@ def scatter_plot(points: np.ndarray, *, reference=None, size: int = 512, extent=
 
 
 def picture(batch: dict, **kwargs) -> np.ndarray:
-    """The natural picture of a generated batch: a grid of ``image`` or a plot of ``x``."""
+    """The natural picture of a generated batch: a grid of ``image`` or a plot of ``x``.
+
+    Images with a ``label`` (a class-conditional model's samples) get one column per class,
+    in the order of the classes."""
+    if "image" in batch and "label" in batch:
+        return class_columns(np.asarray(batch["image"]), np.asarray(batch["label"]))
     if "image" in batch:
         return image_grid(np.asarray(batch["image"]))
     return scatter_plot(np.asarray(batch["x"]), **kwargs)
+
+
+def class_columns(images: np.ndarray, labels: np.ndarray, **kwargs) -> np.ndarray:
+    """``images [n, H, W, C]`` as a grid whose column k holds the images of the k-th class
+    present in ``labels [n]``, top to bottom in their order; short columns end in white."""
+    per_class = [images[labels == label] for label in np.unique(labels)]
+    white = np.ones(images.shape[1:], np.float32)
+    depth = max(len(column) for column in per_class)
+    cells = [
+        column[row] if row < len(column) else white for row in range(depth) for column in per_class
+    ]
+    return image_grid(np.stack(cells), columns=len(per_class), **kwargs)
 
 
 def save_png(image: np.ndarray, path: str) -> str:

@@ -35,6 +35,9 @@ class Recipe(NamedTuple):
       sample_positions: the positions ``sample`` draws one after another (H·W·C for an
         autoregressive model, reported through ``jaxgen.train.sampling_progress``; 0 when it
         draws everything at once).
+      num_classes: the classes of a class-conditional recipe (0: unconditional), whose
+        ``sample(state, key, n, labels=None)`` and ``generate(state, z, labels=None)`` take
+        one label per sample in 0 .. num_classes − 1.
       runs: independent runs stacked on a leading axis of the TrainState, the batch, the
         metrics and the samples (``jaxgen.train.runs``; 1: a single run, no such axis).
       steps_per_call: steps that one call of ``step`` runs (``jaxgen.train.multistep``): its
@@ -58,6 +61,7 @@ class Recipe(NamedTuple):
     sample_positions: int = 0
     runs: int = 1
     steps_per_call: int = 1
+    num_classes: int = 0
 
 
 # The loop's part of every recipe's ``tiny`` preset: batch 8, 20 steps, frequent logs.

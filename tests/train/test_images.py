@@ -32,3 +32,12 @@ def test_scatter_plot_draws_points_where_they_are():
     ys, xs = np.nonzero(np.any(canvas != 255, axis=-1))
     assert abs(xs.mean() - 75) <= 2 and abs(ys.mean() - 25) <= 2  # up and to the right
     assert picture({"x": np.zeros((3, 2))}).shape[-1] == 3
+
+
+def test_labelled_samples_get_a_column_per_class():
+    images = np.linspace(-1, 1, 5 * 4 * 4 * 1).reshape(5, 4, 4, 1)
+    labels = np.array([3, 1, 3, 7, 1])
+    grid = picture({"image": images, "label": labels})
+    # classes 1, 3, 7 as columns; row 0 holds each class's first sample, row 1 its second
+    by_hand = image_grid(images[[1, 0, 3, 4, 2]], columns=3)
+    np.testing.assert_array_equal(grid, by_hand)  # class 7's second cell stays white

@@ -1,0 +1,111 @@
+"""Networks conditioned on a class label: wrappers around jaxgen's unconditional GAN networks.
+
+Each wrapper takes a generator or discriminator of ``jaxgen.nn`` and one integer label per
+example, ``labels [B]`` in ``0 .. num_classes − 1``:
+
+- ``LabelConcatGenerator``: G(z, y) = G([z, onehot(y)]) (Mirza & Osindero 2014, "Conditional
+  Generative Adversarial Nets", §4.1: y is a second input beside z).
+- ``LabelConcatDiscriminator``: D(x, y) = D([x, onehot(y)]); for images onehot(y) is appended
+  as ``num_classes`` constant channels, for points as coordinates (Mirza & Osindero's D reads
+  x and y together; the constant channels are how conditional DCGANs pass y to a convolution).
+- ``ProjectionDiscriminator``: D(x, y) = ψ(φ(x)) + embed(y)ᵀ φ(x), with φ(x) the wrapped
+  discriminator's last hidden features and ψ its output layer (Miyato & Koyama 2018, "cGANs
+  with Projection Discriminator", eq. 3: the log density ratio of a log-linear class model).
+- ``AuxiliaryClassifier``: D(x) = (source logit, class logits), a linear class head on the
+  same features φ(x) (Odena, Olah & Shlens 2017, "Conditional Image Synthesis with Auxiliary
+  Classifier GANs"): it reads no label; the game scores its class logits.
+
+Wrapped discriminators must accept ``features=True`` and then return ``(logits, features)``,
+as ``DCGANDiscriminator`` and ``MLPDiscriminator`` do. Labels are not range-checked inside a
+traced function (``jax.nn.one_hot`` maps an out-of-range label to zeros, ``nn.Embed`` clips);
+``check_labels`` is the host-side check that the recipes' ``sample`` runs.
+"""
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from jaxgen.errors import UserError
+
+CONDITIONS = ("concat", "projection", "auxiliary")
+
+
+def check_labels(labels, n: int, num_classes: int) -> np.ndarray:
+    """``labels`` as int32 ``[n]``: a scalar is repeated; a wrong shape or range is a UserError."""
+    array = np.asarray(labels)
+    if array.dtype.kind not in "iu" and not (
+        array.dtype.kind == "f" and np.all(array == np.round(array))
+    ):
+        raise UserError(f"labels must be integers 0..{num_classes - 1}, got dtype {array.dtype}")
+    array = np.broadcast_to(array.astype(np.int32), (n,)) if array.ndim == 0 else array
+    if array.shape != (n,):
+        raise UserError(f"labels must have shape ({n},), one per sample; got {array.shape}")
+    if array.size and (array.min() < 0 or array.max() >= num_classes):
+        bad = array[(array < 0) | (array >= num_classes)][0]
+        raise UserError(f"label {bad} is out of range: this model has classes 0..{num_classes - 1}")
+    return array.astype(np.int32)
+
+
+def _one_hot(labels, num_classes, dtype):
+    return jax.nn.one_hot(labels, num_classes, dtype=dtype)
+
+
+class LabelConcatGenerator(nn.Module):
+    """``G(z, y) = generator([z, onehot(y)])`` (Mirza & Osindero 2014)."""
+
+    generator: nn.Module
+    num_classes: int
+
+    @nn.compact
+    def __call__(self, z, labels, train: bool = True):
+        codes = _one_hot(labels, self.num_classes, z.dtype)
+        return self.generator(jnp.concatenate([z, codes], axis=-1), train=train)
+
+
+class LabelConcatDiscriminator(nn.Module):
+    """``D(x, y) = discriminator([x, onehot(y)])``: one-hot channels (images) or coordinates."""
+
+    discriminator: nn.Module
+    num_classes: int
+
+    @nn.compact
+    def __call__(self, x, labels, train: bool = True, features: bool = False):
+        codes = _one_hot(labels, self.num_classes, x.dtype)
+        codes = codes.reshape(codes.shape[:1] + (1,) * (x.ndim - 2) + codes.shape[1:])
+        codes = jnp.broadcast_to(codes, (*x.shape[:-1], self.num_classes))
+        return self.discriminator(
+            jnp.concatenate([x, codes], axis=-1), train=train, features=features
+        )
+
+
+class ProjectionDiscriminator(nn.Module):
+    """``D(x, y) = ψ(φ(x)) + embed(y)ᵀ φ(x)`` (Miyato & Koyama 2018, eq. 3)."""
+
+    discriminator: nn.Module
+    num_classes: int
+
+    @nn.compact
+    def __call__(self, x, labels, train: bool = True, features: bool = False):
+        logits, hidden = self.discriminator(x, train=train, features=True)
+        embedding = nn.Embed(
+            self.num_classes,
+            hidden.shape[-1],
+            embedding_init=nn.initializers.normal(stddev=hidden.shape[-1] ** -0.5),
+            name="class_embedding",
+        )(labels)
+        logits = logits + jnp.sum(embedding * hidden, axis=-1)
+        return (logits, hidden) if features else logits
+
+
+class AuxiliaryClassifier(nn.Module):
+    """``D(x) = (source logits [B], class logits [B, num_classes])`` (AC-GAN, Odena et al.)."""
+
+    discriminator: nn.Module
+    num_classes: int
+
+    @nn.compact
+    def __call__(self, x, train: bool = True, features: bool = False):
+        logits, hidden = self.discriminator(x, train=train, features=True)
+        class_logits = nn.Dense(self.num_classes, name="class_head")(hidden)
+        return ((logits, class_logits), hidden) if features else (logits, class_logits)
