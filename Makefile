@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint clean
+.PHONY: demo test test-slow lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/python -m pytest -n 2
+
+# The full-size checks that `make test` runs CI-sized variants of (marked slow): the demo's
+# 8,000-step acceptance.
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -n 2 -m slow
 
 clean:
 	rm -rf runs .pytest_cache .ruff_cache

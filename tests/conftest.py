@@ -45,7 +45,7 @@ def pytest_unconfigure(config):
 # collection order, and the demo's training collected last ran alone at the end of the run
 # for about 4 minutes while the other worker sat idle (15 min 50 s in all, CI=true, 2 cores).
 LONG_TESTS_FIRST = (
-    "tests/test_demo.py::test_demo_samples_are_recognizable_digits",
+    "tests/test_demo.py::test_demo_training_makes_recognizable_digits_of_every_class",
     "tests/experiments/test_rule_zoo.py",
     "tests/experiments/test_dcgan_latent.py",
     "tests/recipes/test_likelihood_ranking.py",

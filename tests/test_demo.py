@@ -3,7 +3,9 @@
 The judge (``experiments/dcgan_digits/judge.py``) is a scikit-learn ``LogisticRegression``
 on the ``digits`` train split. Its own quality is checked first, so that it cannot drift into
 accepting anything. Acceptance (issue 3): of 1,000 samples of a ``dcgan_digits`` checkpoint,
-at least 60% get a top probability ≥ 0.8 and every class gets at least 4% of the samples.
+at least 60% get a top probability ≥ 0.8 and every class gets at least 4% of the samples. That
+full check trains for minutes and is marked ``slow`` (``make test-slow``); ``make test`` runs
+its CI-sized variant at 2,000 steps.
 """
 
 import jax
@@ -29,12 +31,34 @@ def test_the_judge_knows_digits_from_noise(judge):
     assert confident_share(judge, noise) <= 0.10
 
 
-def test_demo_samples_are_recognizable_digits(judge, tmp_path):
-    workdir = str(tmp_path / "demo")
-    train(recipes.get("dcgan_digits"), workdir, progress=False)  # exactly what `make demo` runs
+def judged_demo(judge, workdir, **overrides):
+    """``(confident share, class shares)`` of 1,000 samples of ``dcgan_digits`` trained with
+    ``overrides`` (none: exactly what `make demo` runs)."""
+    train(recipes.get("dcgan_digits", **overrides), workdir, progress=False)
     recipe, state = jaxgen.load(workdir)
     images = recipe.sample(state, jax.random.PRNGKey(0), 1000)["image"]
     confident, shares = judge_samples(judge, images)
     print(f"confident {confident:.3f}, class shares {np.round(shares, 3)}")
+    return confident, shares
+
+
+@pytest.mark.slow
+def test_demo_samples_are_recognizable_digits(judge, tmp_path):
+    """The acceptance itself: `make demo`'s 8,000 steps (~4-8 min on 2 cores; `make test-slow`)."""
+    confident, shares = judged_demo(judge, str(tmp_path / "demo"))
     assert confident >= 0.60
+    assert shares.min() >= 0.04
+
+
+def test_demo_training_makes_recognizable_digits_of_every_class(judge, tmp_path):
+    """The CI-sized variant of the acceptance: the demo's recipe at a quarter of its steps.
+
+    On the project's machine the share of confident samples grows with the steps as 21% (500),
+    38% (1,000), 44% (1,500), 51% (2,000), 52% (3,000) and 66% (8,000), the smallest class
+    share staying near 7% from 1,000 steps on (`jaxgen train dcgan_digits --set steps=S`, then
+    `python -m experiments.dcgan_digits.judge WORKDIR`). The bound leaves room for another
+    CPU's rounding; the noise judged like this scores at most 10%.
+    """
+    confident, shares = judged_demo(judge, str(tmp_path / "demo"), steps=2000)
+    assert confident >= 0.40
     assert shares.min() >= 0.04
