@@ -28,6 +28,7 @@ from collections.abc import Sequence
 import flax.linen as nn
 
 from jaxgen.nn.dcgan import BATCH_NORM, KERNEL, STRIDES, upsampling_plan
+from jaxgen.nn.initializers import lecun_normal
 from jaxgen.nn.layers import ConvTranspose
 from jaxgen.nn.mlp import MLP
 
@@ -45,11 +46,12 @@ class ConvEncoder(nn.Module):
     def __call__(self, x, train: bool = True):
         _, n = upsampling_plan(self.resolution, self.stages)
         for stage in range(n):
-            x = nn.Conv(self.width * 2**stage, KERNEL, STRIDES, "SAME")(x)
+            features = self.width * 2**stage
+            x = nn.Conv(features, KERNEL, STRIDES, "SAME", kernel_init=lecun_normal())(x)
             if self.batch_norm and stage > 0:  # none on the input layer, as in DCGAN
                 x = nn.BatchNorm(use_running_average=not train, **BATCH_NORM)(x)
             x = nn.leaky_relu(x, 0.2)
-        return nn.Dense(self.embedding_dim)(x.reshape(x.shape[0], -1))
+        return nn.Dense(self.embedding_dim, kernel_init=lecun_normal())(x.reshape(x.shape[0], -1))
 
 
 class ConvDecoder(nn.Module):
@@ -65,7 +67,8 @@ class ConvDecoder(nn.Module):
     def __call__(self, h, train: bool = True):
         base, n = upsampling_plan(self.resolution, self.stages)
         features = self.width * 2 ** (n - 1)
-        x = nn.Dense(base * base * features)(h).reshape(h.shape[0], base, base, features)
+        x = nn.Dense(base * base * features, kernel_init=lecun_normal())(h)
+        x = x.reshape(h.shape[0], base, base, features)
         for stage in range(1, n + 1):
             if self.batch_norm:
                 x = nn.BatchNorm(use_running_average=not train, **BATCH_NORM)(x)

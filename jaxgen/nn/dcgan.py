@@ -31,6 +31,7 @@ from jaxgen.nn.improved_gan import (
     split_reference,
     with_reference,
 )
+from jaxgen.nn.initializers import lecun_normal
 from jaxgen.nn.layers import ConvTranspose
 
 BATCH_NORM = dict(momentum=0.9, epsilon=1e-5)
@@ -98,7 +99,7 @@ class DCGANGenerator(nn.Module):
             return nn.BatchNorm(use_running_average=not train, dtype=self.dtype, **BATCH_NORM)(x)
 
         features = self.width * 2 ** (n - 1)
-        x = nn.Dense(base * base * features, dtype=self.dtype)(z)
+        x = nn.Dense(base * base * features, dtype=self.dtype, kernel_init=lecun_normal())(z)
         x = x.reshape(z.shape[0], base, base, features)
         x = nn.relu(normalize(x))
         for stage in range(1, n):
@@ -137,7 +138,14 @@ class DCGANDiscriminator(nn.Module):
         _, n = upsampling_plan(self.resolution, self.stages)
         x = x.astype(self.dtype)
         for stage in range(n):
-            x = nn.Conv(self.width * 2**stage, KERNEL, STRIDES, "SAME", dtype=self.dtype)(x)
+            x = nn.Conv(
+                self.width * 2**stage,
+                KERNEL,
+                STRIDES,
+                "SAME",
+                dtype=self.dtype,
+                kernel_init=lecun_normal(),
+            )(x)
             if stage > 0 and self.norm == "batch":  # no normalization on the input layer
                 x = nn.BatchNorm(use_running_average=not train, dtype=self.dtype, **BATCH_NORM)(x)
             elif stage > 0 and self.norm == "layer":
@@ -146,5 +154,5 @@ class DCGANDiscriminator(nn.Module):
         hidden = x.reshape(x.shape[0], -1).astype(jnp.float32)
         if self.minibatch_kernels:
             hidden = MinibatchDiscrimination(self.minibatch_kernels)(hidden)
-        logits = nn.Dense(1)(hidden)[:, 0]
+        logits = nn.Dense(1, kernel_init=lecun_normal())(hidden)[:, 0]
         return (logits, hidden) if features else logits

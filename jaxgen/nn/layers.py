@@ -33,6 +33,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from jaxgen.nn.initializers import lecun_normal
+
 PHASES_AS_CHANNELS_MAX = 16
 
 
@@ -130,7 +132,7 @@ class ConvTranspose(nn.Module):
     kernel_size: Sequence[int]
     strides: Sequence[int] = (1, 1)
     use_bias: bool = True
-    kernel_init: nn.initializers.Initializer = nn.initializers.lecun_normal()
+    kernel_init: nn.initializers.Initializer = lecun_normal()
     bias_init: nn.initializers.Initializer = nn.initializers.zeros_init()
 
     @nn.compact

@@ -12,6 +12,7 @@ import flax.linen as nn
 import jax.numpy as jnp
 
 from jaxgen.nn.improved_gan import MinibatchDiscrimination
+from jaxgen.nn.initializers import lecun_normal
 
 
 class MLP(nn.Module):
@@ -31,11 +32,11 @@ class MLP(nn.Module):
     def __call__(self, x, features: bool = False):
         x = x.astype(self.dtype)
         for width in self.hidden:
-            x = nn.relu(nn.Dense(width, dtype=self.dtype)(x))
+            x = nn.relu(nn.Dense(width, dtype=self.dtype, kernel_init=lecun_normal())(x))
         x = x.astype(jnp.float32)
         if self.minibatch_kernels:
             x = MinibatchDiscrimination(self.minibatch_kernels)(x)
-        out = nn.Dense(self.out_dim)(x)
+        out = nn.Dense(self.out_dim, kernel_init=lecun_normal())(x)
         return (out, x) if features else out
 
 
