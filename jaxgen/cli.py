@@ -2,6 +2,7 @@
 
     jaxgen train RECIPE [--workdir DIR] [--set key=value ...] [--seeds N]
     jaxgen sample WORKDIR [--n N] [--seed S] [--run K] [--out FILE] [--numbered] [--label Y]
+                          [--code c1=3 --code c2=0.5 ...]
     jaxgen sample WORKDIR --walk [--points K | --through I,J,...] [--steps S] [--linear]
     jaxgen sample WORKDIR --arithmetic "A - B + C" [--noisy N]
     jaxgen eval WORKDIR [--metrics fid,kid,is,pr,dc,modes] [--n N] [--ref SOURCE]
@@ -70,6 +71,7 @@ def _parser():
   jaxgen sample runs/demo --walk --through 3,17,42 --seed 1 --out walk.gif
   jaxgen sample runs/demo --seed 1 --arithmetic "3,7,9 - 1,4,5 + 2,8,11"
   jaxgen sample runs/cgan_mnist --label 7            # a class-conditional model's sevens
+  jaxgen sample runs/infogan_mnist --code c1=3 --code c2=1.5   # fix InfoGAN codes
 
 Sample indices count row-major from 0 in the grid that `--seed S --n N` draws (the labels of
 --numbered); --seed and --n must be the same as those of the grid the indices were read from.
@@ -95,6 +97,13 @@ the walk's points over grey samples.""",
         metavar="Y",
         help="class of every sample of a class-conditional recipe (cgan_*, acgan_*, pcgan_*); "
         "default: one column per class",
+    )
+    sample.add_argument(
+        "--code",
+        action="append",
+        metavar="NAME=VALUE",
+        help="fix an InfoGAN code of every sample (c1: its category; c2, c3, ...: continuous "
+        "values, trained in [-1, 1]); repeat for several",
     )
     sample.add_argument(
         "--run", type=int, metavar="K", help="run K of a workdir trained with --seeds N"
@@ -277,7 +286,8 @@ def _sample(args):
     if args.walk and args.arithmetic is not None:
         raise UserError("--walk and --arithmetic draw different pictures: give one of them")
     mode = "walk" if args.walk else "arithmetic" if args.arithmetic is not None else "sample"
-    if args.label is not None and mode != "sample":
+    codes = _parse_codes(args.code)
+    if (args.label is not None or codes) and mode != "sample":
         raise UserError("--label picks the class of a sample grid; drop --walk / --arithmetic")
     if args.numbered and mode != "sample":
         raise UserError(f"--numbered labels the plain sample grid, not --{mode}: drop one")
@@ -317,7 +327,13 @@ def _sample(args):
     if mode == "sample":
         enabled = recipe.sample_positions > 0 and not args.no_progress
         with sampling_progress.position_bar(recipe.sample_positions, enabled=enabled):
-            if recipe.num_classes:
+            if codes and not recipe.latent_codes:
+                raise UserError(
+                    f"{recipe.name} has no latent codes: --code needs an infogan_* recipe"
+                )
+            if codes:
+                samples = recipe.sample(state, key, args.n, codes=codes)
+            elif recipe.num_classes:
                 samples = recipe.sample(state, key, args.n, labels=args.label)
             elif args.label is not None:
                 raise UserError(
@@ -439,6 +455,21 @@ def _eval_nll(args, recipe, state):
     save_result(result, out)
     print(format_nll(result))
     print(f"json: {out}")
+
+
+def _parse_codes(items):
+    """``--code c1=3 --code c2=0.5`` → ``{"c1": 3, "c2": 0.5}`` (one-line errors)."""
+    codes = {}
+    for item in items or ():
+        name, sep, text = item.partition("=")
+        if not sep or not name.strip():
+            raise UserError(f"--code {item!r}: expected NAME=VALUE, e.g. --code c1=3")
+        try:
+            value = float(text)
+        except ValueError:
+            raise UserError(f"--code {item!r}: the value must be a number") from None
+        codes[name.strip()] = int(value) if name.strip() == "c1" and value.is_integer() else value
+    return codes
 
 
 def _recipes(args):

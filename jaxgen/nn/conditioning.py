@@ -15,6 +15,11 @@ example, ``labels [B]`` in ``0 .. num_classes − 1``:
   same features φ(x) (Odena, Olah & Shlens 2017, "Conditional Image Synthesis with Auxiliary
   Classifier GANs"): it reads no label; the game scores its class logits.
 
+- ``InfoQHead``: D(x) = (source logit, Q(c | x)), InfoGAN's recognition network Q sharing
+  the discriminator's body (Chen et al. 2016, "InfoGAN", §5 and appendix C.1): a hidden layer
+  of 128 on φ(x), then the logits of the categorical code and the means of the continuous
+  codes (a unit-variance Gaussian each: its log-likelihood is −½(c − μ)² up to a constant).
+
 Wrapped discriminators must accept ``features=True`` and then return ``(logits, features)``,
 as ``DCGANDiscriminator`` and ``MLPDiscriminator`` do. Labels are not range-checked inside a
 traced function (``jax.nn.one_hot`` maps an out-of-range label to zeros, ``nn.Embed`` clips);
@@ -109,3 +114,21 @@ class AuxiliaryClassifier(nn.Module):
         logits, hidden = self.discriminator(x, train=train, features=True)
         class_logits = nn.Dense(self.num_classes, name="class_head")(hidden)
         return ((logits, class_logits), hidden) if features else (logits, class_logits)
+
+
+class InfoQHead(nn.Module):
+    """``D(x) = (source logits [B], (code logits [B, categorical], code means [B, continuous]))``
+    (InfoGAN's Q on the discriminator's features; Chen et al. 2016)."""
+
+    discriminator: nn.Module
+    categorical: int
+    continuous: int
+    hidden: int = 128
+
+    @nn.compact
+    def __call__(self, x, train: bool = True, features: bool = False):
+        logits, body = self.discriminator(x, train=train, features=True)
+        h = nn.leaky_relu(nn.Dense(self.hidden, name="q_hidden")(body), 0.2)
+        q = nn.Dense(self.categorical + self.continuous, name="q_out")(h)
+        codes = (q[:, : self.categorical], q[:, self.categorical :])
+        return ((logits, codes), body) if features else (logits, codes)

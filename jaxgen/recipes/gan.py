@@ -18,6 +18,13 @@ Class-conditional generation (``jaxgen.game.conditional``, ``jaxgen.nn.condition
 weight ``auxiliary_weight``), for data whose batches carry ``"label"`` in 0 .. ``num_classes``
 − 1. Such a recipe's ``sample(state, key, n, labels=None)`` and ``generate(state, z,
 labels=None)`` take one label per sample (None: classes 0, 1, ..., K − 1, 0, ... in turn).
+
+InfoGAN (``jaxgen.game.infogan``): ``info_categorical`` K > 0 adds a categorical code c1 and
+``info_continuous`` C continuous codes c2 … c(C+1) to the generator's input, and a recognition
+head Q on the discriminator, trained with weight ``info_weight``. The recipe's latent is then
+[z, onehot(c1), c2, …] (``latent_dim`` + K + C values; ``prior`` draws it), ``sample(state,
+key, n, codes=None)`` fixes codes by name (``{"c1": 7, "c2": 0.5}``) and ``infer_codes(state,
+images)`` returns Q's ``{"c1": [B] argmax, "c1_logits": [B, K], "c2": [B], …}``.
 """
 
 import functools
@@ -30,7 +37,7 @@ import optax
 
 from jaxgen import nn
 from jaxgen.errors import UserError, closest
-from jaxgen.game import adversarial, alternating, ema, simultaneous
+from jaxgen.game import adversarial, alternating, ema, infogan, simultaneous
 from jaxgen.game import energy as energy_game
 from jaxgen.game.adversarial import Penalty, apply_module
 from jaxgen.game.conditional import conditional_adversarial
@@ -109,6 +116,12 @@ def base_config() -> ml_collections.ConfigDict:
     c.condition = ""
     c.num_classes = 10  # labels 0 .. num_classes − 1 (the batches' "label")
     c.auxiliary_weight = 1.0  # auxiliary: λ of the class losses (Odena et al.: 1)
+    # InfoGAN: a categorical code of info_categorical values (0: off) and info_continuous
+    # uniform codes, recovered by a Q head on D; λ = info_weight, the continuous part × its own
+    c.info_categorical = 0
+    c.info_continuous = 0
+    c.info_weight = 1.0
+    c.info_continuous_weight = 0.1
     # run
     c.batch_size = 64
     return add_loop_keys(c)
@@ -128,6 +141,9 @@ def build(name: str, config: ml_collections.ConfigDict) -> Recipe:
 
     conditional = bool(config.condition)
     num_classes = config.num_classes if conditional else 0
+    codes_k, codes_c = config.info_categorical, config.info_continuous
+    latent_size = config.latent_dim + codes_k + codes_c  # the generator's input
+    code_names = tuple(f"c{i + 1}" for i in range(1 + codes_c)) if codes_k else ()
 
     def example_batch():
         batch = {data_key: np.zeros((config.batch_size, *data_shape), np.float32)}
@@ -137,7 +153,7 @@ def build(name: str, config: ml_collections.ConfigDict) -> Recipe:
 
     def init_fn(key, batch):
         g_key, d_key, root_key = jax.random.split(key, 3)
-        z = jnp.zeros((1, config.latent_dim), jnp.float32)
+        z = jnp.zeros((1, latent_size), jnp.float32)
         label = (jnp.zeros((1,), jnp.int32),) if conditional else ()
         d_label = label if config.condition != "auxiliary" else ()
         g_vars = dict(generator.init(g_key, z, *label, train=False))
@@ -171,13 +187,52 @@ def build(name: str, config: ml_collections.ConfigDict) -> Recipe:
     def generate(state, z, labels=None):
         return generate_fn(state, z, *labels_of(labels, z.shape[0]))
 
-    @functools.partial(jax.jit, static_argnums=2)
-    def sample_fn(state, key, n, *labels):
+    def prior(key, n, fixed=None):
+        """The generator's input ``[n, latent_size]``; InfoGAN codes in ``fixed`` replace the
+        drawn ones (``{"c1": ints [n], "c2": floats [n], ...}``)."""
         z = jax.random.normal(key, (n, config.latent_dim), jnp.float32)
-        return generate_fn(state, z, *labels)
+        if not codes_k:
+            return z
+        categorical, continuous = infogan.sample_codes(
+            jax.random.fold_in(key, 4), n, codes_k, codes_c
+        )
+        fixed = fixed or {}
+        if "c1" in fixed:
+            categorical = fixed["c1"]
+        for j in range(codes_c):
+            if f"c{j + 2}" in fixed:
+                continuous = continuous.at[:, j].set(fixed[f"c{j + 2}"])
+        return infogan.latent_of(z, categorical, continuous, codes_k)
 
-    def sample(state, key, n, labels=None):
-        return sample_fn(state, key, n, *labels_of(labels, n))
+    @functools.partial(jax.jit, static_argnums=2)
+    def sample_fn(state, key, n, labels, fixed):
+        return generate_fn(state, prior(key, n, fixed), *labels)
+
+    def sample(state, key, n, labels=None, codes=None):
+        return sample_fn(state, key, n, labels_of(labels, n), codes_of(codes, n))
+
+    def codes_of(codes, n):
+        if codes is None:
+            return {}
+        if not code_names:
+            raise UserError(f"{name} has no latent codes (InfoGAN recipes: infogan_*)")
+        fixed = {}
+        for code, value in codes.items():
+            if code not in code_names:
+                raise UserError(f"unknown code {code!r}: {name} has {', '.join(code_names)}")
+            if code == "c1":
+                fixed[code] = jnp.asarray(nn.conditioning.check_labels(value, n, codes_k))
+            else:
+                fixed[code] = jnp.broadcast_to(jnp.asarray(value, jnp.float32), (n,))
+        return fixed
+
+    @jax.jit
+    def infer_codes(state, images):
+        (_, (logits, means)), _ = apply_module(
+            discriminator, state.params.d, state.model_state.d, images, train=False
+        )
+        inferred = {"c1": jnp.argmax(logits, -1), "c1_logits": logits}
+        return {**inferred, **{f"c{j + 2}": means[:, j] for j in range(codes_c)}}
 
     dataset = config_dataset(config, image_size=None if data_key == "x" else config.image_size)
 
@@ -197,13 +252,29 @@ def build(name: str, config: ml_collections.ConfigDict) -> Recipe:
         batches_per_step=config.d_steps,
         mesh=mesh,
         generate=generate,
-        latent_dim=config.latent_dim,
+        latent_dim=latent_size,
+        prior=prior if codes_k else None,
         num_classes=num_classes,
+        latent_codes=code_names,
+        infer_codes=infer_codes if codes_k else None,
     )
 
 
 def make_game(config, generator, discriminator, data_key):
     """The config's game: ``energy_based`` for ebgan and began, ``adversarial`` otherwise."""
+    if config.info_categorical:
+        return infogan.info_adversarial(
+            generator,
+            discriminator,
+            objective(config),
+            noise_dim=config.latent_dim,
+            categorical=config.info_categorical,
+            continuous=config.info_continuous,
+            info_weight=config.info_weight,
+            continuous_weight=config.info_continuous_weight,
+            data_key=data_key,
+            penalty=penalty(config),
+        )
     if config.condition:
         return conditional_adversarial(
             generator,
@@ -317,6 +388,7 @@ def _check(config):
     else:
         get_objective(config.objective)  # an unknown name is a UserError
     _check_condition(config)
+    _check_info(config)
     if config.label_smoothing and config.objective not in ("gan", "nsgan"):
         raise UserError(
             f"label_smoothing is for the gan and nsgan objectives (cross-entropy), not "
@@ -375,6 +447,36 @@ def _check(config):
             nn.dcgan.upsampling_plan(config.image_size, config.dcgan_stages or None)
         except ValueError as error:
             raise UserError(f"{error}; set --set image_size=...") from None
+
+
+def _check_info(config):
+    if not config.info_categorical:
+        if config.info_continuous:
+            raise UserError("info_continuous needs info_categorical > 0 (InfoGAN's c1)")
+        return
+    if config.info_categorical < 2 or config.info_continuous < 0:
+        raise UserError(
+            "info_categorical must be at least 2 and info_continuous at least 0, got "
+            f"{config.info_categorical} and {config.info_continuous}"
+        )
+    unsupported = [
+        key
+        for key in (
+            "condition",
+            "feature_matching",
+            "virtual_batch_norm",
+            "instance_noise",
+            "ema_decay",
+        )
+        if config[key]
+    ]
+    if config.objective in energy_game.KINDS:
+        unsupported.append(f"objective={config.objective}")
+    if unsupported:
+        raise UserError(
+            f"InfoGAN (info_categorical={config.info_categorical}) does not combine with "
+            f"{', '.join(unsupported)}: unset them"
+        )
 
 
 def _check_condition(config):
@@ -465,6 +567,10 @@ def networks(config):
             )
     if config.spectral_norm:
         discriminator = nn.SpectralNorm(discriminator)
+    if config.info_categorical:
+        discriminator = nn.conditioning.InfoQHead(
+            discriminator, config.info_categorical, config.info_continuous
+        )
     if config.condition:
         classes = config.num_classes
         generator = nn.conditioning.LabelConcatGenerator(generator, classes)

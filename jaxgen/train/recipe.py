@@ -38,6 +38,10 @@ class Recipe(NamedTuple):
       num_classes: the classes of a class-conditional recipe (0: unconditional), whose
         ``sample(state, key, n, labels=None)`` and ``generate(state, z, labels=None)`` take
         one label per sample in 0 .. num_classes − 1.
+      latent_codes: the names of an InfoGAN recipe's codes (``("c1", "c2", "c3")``: c1
+        categorical, the rest continuous), which ``sample(state, key, n, codes={...})`` fixes.
+      infer_codes: ``infer_codes(state, images) -> {"c1": [B], "c1_logits": [B, K], "c2": [B],
+        ...}``, InfoGAN's recognition network Q on images.
       runs: independent runs stacked on a leading axis of the TrainState, the batch, the
         metrics and the samples (``jaxgen.train.runs``; 1: a single run, no such axis).
       steps_per_call: steps that one call of ``step`` runs (``jaxgen.train.multistep``): its
@@ -62,6 +66,8 @@ class Recipe(NamedTuple):
     runs: int = 1
     steps_per_call: int = 1
     num_classes: int = 0
+    latent_codes: tuple = ()
+    infer_codes: Callable | None = None
 
 
 # The loop's part of every recipe's ``tiny`` preset: batch 8, 20 steps, frequent logs.
