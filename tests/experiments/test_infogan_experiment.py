@@ -1,0 +1,38 @@
+"""experiments/infogan at CI size (``--quick``: infogan_digits tiny for 10 steps, one seed),
+and its code-to-class matching against brute force."""
+
+import itertools
+import json
+
+import numpy as np
+import PIL.Image
+
+from experiments.infogan import run as experiment
+
+
+def test_matching_is_the_best_one_to_one_assignment():
+    rng = np.random.default_rng(0)
+    codes, labels = rng.integers(0, 5, 300), rng.integers(0, 5, 300)
+    labels[:150] = (codes[:150] + 2) % 5  # half the codes name a shifted class
+    accuracy, digit_of = experiment.matching(codes, labels, 5)
+    best = max(
+        np.mean(np.asarray(assignment)[codes] == labels)
+        for assignment in itertools.permutations(range(5))
+    )
+    np.testing.assert_allclose(accuracy, best)
+    np.testing.assert_allclose(np.mean(digit_of[codes] == labels), best)
+
+
+def test_quick_run_writes_the_table_and_the_traversals(tmp_path):
+    workdir, out = tmp_path / "runs", tmp_path / "out"
+    argv = ["--quick", "--data", "digits", "--seeds", "0", "--workdir", str(workdir)]
+    results = experiment.main([*argv, "--out", str(out)])
+    ((result, samples),) = results
+    saved = json.loads((workdir / "digits_seed0.json").read_text())
+    assert saved == result and 0 <= saved["code_error"] <= 0.9
+    assert sorted(saved["digit_of_category"]) == list(range(10))
+    assert samples["c2"].shape == (10, len(experiment.TRAVERSAL), 8, 8, 1)
+    assert "| 0 | 10 |" in (out / "results_digits.md").read_text()
+    for name in ("c2", "c3"):
+        with PIL.Image.open(out / f"traversal_digits_{name}.png") as image:
+            assert image.width > 200 and image.height > 200
