@@ -5,6 +5,10 @@ example, ``labels [B]`` in ``0 .. num_classes − 1``:
 
 - ``LabelConcatGenerator``: G(z, y) = G([z, onehot(y)]) (Mirza & Osindero 2014, "Conditional
   Generative Adversarial Nets", §4.1: y is a second input beside z).
+- ``ConditionalBatchNorm``: batch norm whose scale and offset are picked by the label,
+  γ_y ⊙ x̂ + β_y (de Vries et al. 2017, "Modulating early visual processing by language";
+  the generator of Miyato & Koyama 2018); ``DCGANGenerator(num_classes=K)`` uses it in place
+  of every batch norm and then takes ``labels``.
 - ``LabelConcatDiscriminator``: D(x, y) = D([x, onehot(y)]); for images onehot(y) is appended
   as ``num_classes`` constant channels, for points as coordinates (Mirza & Osindero's D reads
   x and y together; the constant channels are how conditional DCGANs pass y to a convolution).
@@ -25,6 +29,8 @@ as ``DCGANDiscriminator`` and ``MLPDiscriminator`` do. Labels are not range-chec
 traced function (``jax.nn.one_hot`` maps an out-of-range label to zeros, ``nn.Embed`` clips);
 ``check_labels`` is the host-side check that the recipes' ``sample`` runs.
 """
+
+from typing import Any
 
 import flax.linen as nn
 import jax
@@ -132,3 +138,29 @@ class InfoQHead(nn.Module):
         q = nn.Dense(self.categorical + self.continuous, name="q_out")(h)
         codes = (q[:, : self.categorical], q[:, self.categorical :])
         return ((logits, codes), body) if features else (logits, codes)
+
+
+class ConditionalBatchNorm(nn.Module):
+    """``γ_y ⊙ BN(x) + β_y``: batch norm without its own scale and offset, then per-class ones
+    (γ initialized to 1, β to 0, so that at initialization it is plain batch norm)."""
+
+    num_classes: int
+    momentum: float = 0.9
+    epsilon: float = 1e-5
+    dtype: Any = jnp.float32
+
+    @nn.compact
+    def __call__(self, x, labels, use_running_average: bool):
+        x = nn.BatchNorm(
+            use_running_average=use_running_average,
+            use_scale=False,
+            use_bias=False,
+            momentum=self.momentum,
+            epsilon=self.epsilon,
+            dtype=self.dtype,
+        )(x)
+        channels = x.shape[-1]
+        shape = (x.shape[0],) + (1,) * (x.ndim - 2) + (channels,)
+        gamma = nn.Embed(self.num_classes, channels, embedding_init=nn.initializers.ones)(labels)
+        beta = nn.Embed(self.num_classes, channels, embedding_init=nn.initializers.zeros)(labels)
+        return x * gamma.reshape(shape).astype(x.dtype) + beta.reshape(shape).astype(x.dtype)

@@ -25,6 +25,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
+from jaxgen.nn.conditioning import ConditionalBatchNorm
 from jaxgen.nn.improved_gan import (
     MinibatchDiscrimination,
     VirtualBatchNorm,
@@ -71,6 +72,9 @@ class DCGANGenerator(nn.Module):
     checkpointed), is forwarded on top of every batch, and each example is normalized with the
     reference's statistics and its own, so that its image does not depend on the rest of its
     batch. The generator then costs (R + B)/B times as much.
+
+    ``num_classes`` = K > 0 makes it class-conditional through conditional batch norm
+    (``jaxgen.nn.conditioning.ConditionalBatchNorm``): it then takes ``labels [B]`` in 0..K−1.
     """
 
     resolution: int = 28
@@ -79,9 +83,17 @@ class DCGANGenerator(nn.Module):
     stages: int | None = None  # stride-2 layers; default from the resolution
     virtual_batch_norm: int = 0
     dtype: Any = jnp.float32
+    num_classes: int = 0
 
     @nn.compact
-    def __call__(self, z, train: bool = True):
+    def __call__(self, z, labels=None, train: bool = True):
+        if (labels is None) != (self.num_classes == 0):
+            raise ValueError(
+                f"DCGANGenerator(num_classes={self.num_classes}) takes labels exactly when "
+                "num_classes > 0"
+            )
+        if self.num_classes and self.virtual_batch_norm:
+            raise ValueError("conditional batch norm does not combine with virtual batch norm")
         base, n = upsampling_plan(self.resolution, self.stages)
         z = z.astype(self.dtype)
         reference_size = self.virtual_batch_norm
@@ -94,6 +106,10 @@ class DCGANGenerator(nn.Module):
             z = with_reference(reference.value, z)
 
         def normalize(x):
+            if self.num_classes:
+                return ConditionalBatchNorm(self.num_classes, dtype=self.dtype, **BATCH_NORM)(
+                    x, labels, use_running_average=not train
+                )
             if reference_size:
                 return VirtualBatchNorm(reference_size, epsilon=BATCH_NORM["epsilon"])(x)
             return nn.BatchNorm(use_running_average=not train, dtype=self.dtype, **BATCH_NORM)(x)

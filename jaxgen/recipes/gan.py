@@ -15,9 +15,11 @@ The switches of the GAN literature are config keys, all off by default:
 Class-conditional generation (``jaxgen.game.conditional``, ``jaxgen.nn.conditioning``):
 ``condition`` is ``concat`` (conditional GAN: G and D read the one-hot label), ``projection``
 (G reads it, D projects it onto its features) or ``auxiliary`` (AC-GAN: D predicts it, with
-weight ``auxiliary_weight``), for data whose batches carry ``"label"`` in 0 .. ``num_classes``
-− 1. Such a recipe's ``sample(state, key, n, labels=None)`` and ``generate(state, z,
-labels=None)`` take one label per sample (None: classes 0, 1, ..., K − 1, 0, ... in turn).
+weight ``auxiliary_weight``); G reads it as [z, onehot(y)] (``g_condition=concat``) or through
+conditional batch norm (``batch_norm``, dcgan only, as Miyato & Koyama's generator), for data
+whose batches carry ``"label"`` in 0 .. ``num_classes`` − 1. Such a recipe's
+``sample(state, key, n, labels=None)`` and ``generate(state, z, labels=None)`` take one label
+per sample (None: classes 0, 1, ..., K − 1, 0, ... in turn).
 
 InfoGAN (``jaxgen.game.infogan``): ``info_categorical`` K > 0 adds a categorical code c1 and
 ``info_continuous`` C continuous codes c2 … c(C+1) to the generator's input, and a recognition
@@ -60,6 +62,7 @@ TINY_IMAGES = {**TINY_LOOP, "image_size": 8, "g_width": 8, "d_width": 8, "latent
 
 
 COMPUTE_DTYPES = ("float32", "bfloat16")
+G_CONDITIONS = ("concat", "batch_norm")  # how a class-conditional generator reads the label
 
 
 def base_config() -> ml_collections.ConfigDict:
@@ -116,6 +119,7 @@ def base_config() -> ml_collections.ConfigDict:
     c.condition = ""
     c.num_classes = 10  # labels 0 .. num_classes − 1 (the batches' "label")
     c.auxiliary_weight = 1.0  # auxiliary: λ of the class losses (Odena et al.: 1)
+    c.g_condition = "concat"  # how G reads the label: concat, or batch_norm (dcgan: conditional BN)
     # InfoGAN: a categorical code of info_categorical values (0: off) and info_continuous
     # uniform codes, recovered by a Q head on D; λ = info_weight, the continuous part × its own
     c.info_categorical = 0
@@ -491,6 +495,15 @@ def _check_condition(config):
         raise UserError(
             f"num_classes must be at least 2 with a condition, got {config.num_classes}"
         )
+    if config.g_condition not in G_CONDITIONS:
+        raise UserError(
+            f"unknown g_condition {config.g_condition!r}: "
+            f"{closest(config.g_condition, G_CONDITIONS)}"
+        )
+    if config.g_condition == "batch_norm" and config.network != "dcgan":
+        raise UserError(
+            "g_condition=batch_norm is the dcgan generator's; the mlp has no batch norm"
+        )
     if config.condition == "auxiliary" and config.auxiliary_weight <= 0:
         raise UserError("condition=auxiliary needs auxiliary_weight > 0 (AC-GAN's λ is 1)")
     unsupported = [
@@ -536,6 +549,9 @@ def networks(config):
             stages,
             config.virtual_batch_norm,
             dtype=dtype,
+            num_classes=config.num_classes
+            if config.condition and config.g_condition == "batch_norm"
+            else 0,
         )
         discriminator = nn.DCGANDiscriminator(
             config.image_size,
@@ -573,7 +589,8 @@ def networks(config):
         )
     if config.condition:
         classes = config.num_classes
-        generator = nn.conditioning.LabelConcatGenerator(generator, classes)
+        if config.g_condition == "concat":
+            generator = nn.conditioning.LabelConcatGenerator(generator, classes)
         wrapper = {
             "concat": nn.conditioning.LabelConcatDiscriminator,
             "projection": nn.conditioning.ProjectionDiscriminator,

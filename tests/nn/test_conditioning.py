@@ -86,3 +86,48 @@ def test_check_labels_repeats_a_scalar_and_rejects_bad_labels():
     ):
         with pytest.raises(UserError, match=message):
             nn.conditioning.check_labels(labels, 2, CLASSES)
+
+
+def test_conditional_batch_norm_is_batch_norm_with_per_class_scale_and_offset(images):
+    x, labels = images
+    module = nn.conditioning.ConditionalBatchNorm(CLASSES)
+    variables = module.init(jax.random.PRNGKey(0), x, labels, use_running_average=False)
+    plain = flax_batch_norm(x)
+    out, _ = module.apply(variables, x, labels, use_running_average=False, mutable=["batch_stats"])
+    np.testing.assert_allclose(out, plain, atol=1e-5)  # γ = 1, β = 0 at initialization
+    gamma = np.arange(1, CLASSES + 1, dtype=np.float32)[:, None] * np.ones((1, 1), np.float32)
+    beta = -np.arange(CLASSES, dtype=np.float32)[:, None] * np.ones((1, 1), np.float32)
+    params = {"Embed_0": {"embedding": gamma}, "Embed_1": {"embedding": beta}}
+    variables = {**variables, "params": params}
+    out, _ = module.apply(variables, x, labels, use_running_average=False, mutable=["batch_stats"])
+    y = np.asarray(labels)
+    expected = np.asarray(plain) * gamma[y][:, None, None] + beta[y][:, None, None]
+    np.testing.assert_allclose(out, expected, atol=1e-5)
+
+
+def flax_batch_norm(x):
+    """Batch norm over [B, H, W] by hand: (x − mean) / sqrt(var + 1e-5)."""
+    x = np.asarray(x, np.float64)
+    mean, var = x.mean((0, 1, 2)), x.var((0, 1, 2))
+    return (x - mean) / np.sqrt(var + 1e-5)
+
+
+def test_dcgan_generator_with_conditional_batch_norm_takes_labels():
+    generator = nn.DCGANGenerator(8, 1, 8, num_classes=CLASSES)
+    z, labels = jax.random.normal(jax.random.PRNGKey(0), (4, 6)), jnp.array([0, 1, 2, 3])
+    variables = generator.init(jax.random.PRNGKey(1), z, labels, train=False)
+    params = variables["params"]
+    params = jax.tree.map(lambda v: v, params)
+    layers = [name for name in params if name.startswith("ConditionalBatchNorm")]
+    assert layers and not any(name.startswith("BatchNorm") for name in params)
+    for layer in layers:  # make the classes' scales differ
+        embedding = params[layer]["Embed_0"]["embedding"]
+        params[layer]["Embed_0"]["embedding"] = embedding * jnp.arange(1, CLASSES + 1)[:, None]
+    variables = {**variables, "params": params}
+    out = generator.apply(variables, z, labels, train=False)
+    relabelled = generator.apply(variables, z, jnp.array([0, 1, 2, 4]), train=False)
+    assert out.shape == (4, 8, 8, 1)
+    changed = np.abs(np.asarray(out) - np.asarray(relabelled)).max(axis=(1, 2, 3)) > 1e-6
+    assert changed.tolist() == [False, False, False, True]
+    with pytest.raises(ValueError, match="takes labels exactly when num_classes > 0"):
+        generator.apply(variables, z, train=False)

@@ -70,6 +70,18 @@ def test_sample_takes_one_label_per_sample(acgan_digits):
         recipe.sample(state, jax.random.PRNGKey(0), 4, labels=10)
 
 
+def test_conditional_batch_norm_generator_trains():
+    recipe = recipes.get("pcgan_digits", preset="tiny", g_condition="batch_norm")
+    dataset = recipe.dataset("train")
+    state = recipe.init(jax.random.PRNGKey(0), recipe.example_batch())
+    assert any(name.startswith("ConditionalBatchNorm") for name in state.params.g)
+    for position in range(2):
+        state, metrics = recipe.step(state, dataset.batch(position))
+    assert all(np.isfinite(float(value)) for value in metrics.values())
+    fours = recipe.sample(state, jax.random.PRNGKey(0), 3, labels=4)
+    assert fours["image"].shape == (3, 8, 8, 1) and np.all(np.isfinite(fours["image"]))
+
+
 def test_unconditional_recipes_take_no_labels():
     recipe = recipes.get("gan_ring8", preset="tiny")
     state = recipe.init(jax.random.PRNGKey(0), recipe.example_batch())
@@ -85,6 +97,8 @@ def test_unconditional_recipes_take_no_labels():
         ({"num_classes": 1}, "num_classes must be at least 2"),
         ({"objective": "ebgan"}, "does not combine with objective=ebgan"),
         ({"feature_matching": True}, "does not combine with feature_matching"),
+        ({"g_condition": "batch_norm"}, "the mlp has no batch norm"),
+        ({"g_condition": "bn"}, "unknown g_condition 'bn'"),
     ],
 )
 def test_bad_conditional_settings_are_one_line_errors(overrides, message):
