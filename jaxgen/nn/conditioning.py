@@ -24,6 +24,9 @@ example, ``labels [B]`` in ``0 .. num_classes − 1``:
   of 128 on φ(x), then the logits of the categorical code and the means of the continuous
   codes (a unit-variance Gaussian each: its log-likelihood is −½(c − μ)² up to a constant).
 
+The two concatenating wrappers also take a float condition vector per example, ``[B, E]``
+(a text embedding for GAN-CLS, ``jaxgen.game.text_conditional``), in place of the labels.
+
 Wrapped discriminators must accept ``features=True`` and then return ``(logits, features)``,
 as ``DCGANDiscriminator`` and ``MLPDiscriminator`` do. Labels are not range-checked inside a
 traced function (``jax.nn.one_hot`` maps an out-of-range label to zeros, ``nn.Embed`` clips);
@@ -59,6 +62,11 @@ def check_labels(labels, n: int, num_classes: int) -> np.ndarray:
 
 
 def _one_hot(labels, num_classes, dtype):
+    """One-hot codes of integer labels [B]; a float condition [B, E] (a text embedding) as is."""
+    if jnp.issubdtype(labels.dtype, jnp.floating):
+        if labels.ndim != 2:
+            raise ValueError(f"a vector condition must be [B, E], got shape {labels.shape}")
+        return labels.astype(dtype)
     return jax.nn.one_hot(labels, num_classes, dtype=dtype)
 
 

@@ -131,3 +131,14 @@ def test_dcgan_generator_with_conditional_batch_norm_takes_labels():
     assert changed.tolist() == [False, False, False, True]
     with pytest.raises(ValueError, match="takes labels exactly when num_classes > 0"):
         generator.apply(variables, z, train=False)
+
+
+def test_concat_wrappers_take_a_vector_condition_as_is():
+    base = nn.MLPGenerator((2,), (16,), False)
+    module = nn.conditioning.LabelConcatGenerator(base, 3)
+    z, h = jnp.ones((2, 4)), jnp.array([[0.5, -1.0, 2.0], [0.0, 0.0, 1.0]])
+    variables = module.init(jax.random.PRNGKey(0), z, h)
+    expected = base.apply({"params": variables["params"]["generator"]}, jnp.concatenate([z, h], -1))
+    np.testing.assert_allclose(module.apply(variables, z, h), expected, rtol=1e-6)
+    with pytest.raises(ValueError, match="a vector condition must be"):
+        module.apply(variables, z, jnp.ones((2, 3, 1)))
