@@ -121,4 +121,3 @@ def test_penalty_critic_reads_the_batch_labels():
 
     other = PENALTIES["gp"](critic_of_label_zero, batch["x"], fake, jax.random.fold_in(key, 2))
     assert abs(float(other.mean()) - float(expected)) > 1e-6  # the labels matter to it
-
