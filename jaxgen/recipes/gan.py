@@ -463,24 +463,8 @@ def _check_info(config):
             "info_categorical must be at least 2 and info_continuous at least 0, got "
             f"{config.info_categorical} and {config.info_continuous}"
         )
-    unsupported = [
-        key
-        for key in (
-            "condition",
-            "feature_matching",
-            "virtual_batch_norm",
-            "instance_noise",
-            "ema_decay",
-        )
-        if config[key]
-    ]
-    if config.objective in energy_game.KINDS:
-        unsupported.append(f"objective={config.objective}")
-    if unsupported:
-        raise UserError(
-            f"InfoGAN (info_categorical={config.info_categorical}) does not combine with "
-            f"{', '.join(unsupported)}: unset them"
-        )
+    keys = ("condition", "feature_matching", "virtual_batch_norm", "instance_noise", "ema_decay")
+    _refuse_with(config, keys, f"InfoGAN (info_categorical={config.info_categorical})", "")
 
 
 def _check_condition(config):
@@ -506,18 +490,19 @@ def _check_condition(config):
         )
     if config.condition == "auxiliary" and config.auxiliary_weight <= 0:
         raise UserError("condition=auxiliary needs auxiliary_weight > 0 (AC-GAN's λ is 1)")
-    unsupported = [
-        key
-        for key in ("feature_matching", "virtual_batch_norm", "minibatch_kernels")
-        if config[key]
-    ]
+    keys = ("feature_matching", "virtual_batch_norm", "minibatch_kernels")
+    hint = " (--set condition= for an unconditional GAN)"
+    _refuse_with(config, keys, f"condition={config.condition}", hint)
+
+
+def _refuse_with(config, keys, what, hint):
+    """A UserError naming the set ``keys`` (and an energy-based objective) that ``what`` does
+    not combine with."""
+    unsupported = [key for key in keys if config[key]]
     if config.objective in energy_game.KINDS:
         unsupported.append(f"objective={config.objective}")
     if unsupported:
-        raise UserError(
-            f"condition={config.condition} does not combine with {', '.join(unsupported)}: "
-            "unset them (--set condition= for an unconditional GAN)"
-        )
+        raise UserError(f"{what} does not combine with {', '.join(unsupported)}: unset them{hint}")
 
 
 def _is_points(config):
