@@ -2,7 +2,7 @@
 
     jaxgen train RECIPE [--workdir DIR] [--set key=value ...] [--seeds N]
     jaxgen sample WORKDIR [--n N] [--seed S] [--run K] [--out FILE] [--numbered] [--label Y]
-                          [--code c1=3 --code c2=0.5 ...]
+                          [--code c1=3 --code c2=0.5 ...] [--text CAPTION ...]
     jaxgen sample WORKDIR --walk [--points K | --through I,J,...] [--steps S] [--linear]
     jaxgen sample WORKDIR --arithmetic "A - B + C" [--noisy N]
     jaxgen eval WORKDIR [--metrics fid,kid,is,pr,dc,modes] [--n N] [--ref SOURCE]
@@ -72,6 +72,7 @@ def _parser():
   jaxgen sample runs/demo --seed 1 --arithmetic "3,7,9 - 1,4,5 + 2,8,11"
   jaxgen sample runs/cgan_mnist --label 7            # a class-conditional model's sevens
   jaxgen sample runs/infogan_mnist --code c1=3 --code c2=1.5   # fix InfoGAN codes
+  jaxgen sample runs/gancls_mnist --text "a thin upright two" --text "a thick upright two"
 
 Sample indices count row-major from 0 in the grid that `--seed S --n N` draws (the labels of
 --numbered); --seed and --n must be the same as those of the grid the indices were read from.
@@ -104,6 +105,13 @@ the walk's points over grey samples.""",
         metavar="NAME=VALUE",
         help="fix an InfoGAN code of every sample (c1: its category; c2, c3, ...: continuous "
         "values, trained in [-1, 1]); repeat for several",
+    )
+    sample.add_argument(
+        "--text",
+        action="append",
+        metavar="CAPTION",
+        help='caption of the samples of a text-to-image recipe (gancls_*), e.g. "a thin '
+        'right-slanted seven"; repeat for several (one column each)',
     )
     sample.add_argument(
         "--run", type=int, metavar="K", help="run K of a workdir trained with --seeds N"
@@ -287,8 +295,10 @@ def _sample(args):
         raise UserError("--walk and --arithmetic draw different pictures: give one of them")
     mode = "walk" if args.walk else "arithmetic" if args.arithmetic is not None else "sample"
     codes = _parse_codes(args.code)
-    if (args.label is not None or codes) and mode != "sample":
-        raise UserError("--label picks the class of a sample grid; drop --walk / --arithmetic")
+    if (args.label is not None or codes or args.text) and mode != "sample":
+        raise UserError(
+            "--label, --code and --text condition a sample grid; drop --walk / --arithmetic"
+        )
     if args.numbered and mode != "sample":
         raise UserError(f"--numbered labels the plain sample grid, not --{mode}: drop one")
     suffixes = (".png", ".gif", ".npz") if mode == "walk" else (".png", ".npz")
@@ -331,8 +341,14 @@ def _sample(args):
                 raise UserError(
                     f"{recipe.name} has no latent codes: --code needs an infogan_* recipe"
                 )
+            if args.text and not recipe.vocabulary:
+                raise UserError(
+                    f"{recipe.name} reads no text: --text needs a text-to-image recipe (gancls_*)"
+                )
             if codes:
                 samples = recipe.sample(state, key, args.n, codes=codes)
+            elif args.text:
+                samples = recipe.sample(state, key, args.n, texts=args.text)
             elif recipe.num_classes:
                 samples = recipe.sample(state, key, args.n, labels=args.label)
             elif args.label is not None:
@@ -474,7 +490,7 @@ def _parse_codes(items):
 
 def _recipes(args):
     from jaxgen import recipes
-    from jaxgen.recipes import conditional_recipes, likelihood, objective_recipes
+    from jaxgen.recipes import conditional_recipes, likelihood, objective_recipes, text_to_image
 
     for name in recipes.names():
         module = sys.modules.get(f"jaxgen.recipes.{name}")
@@ -482,6 +498,8 @@ def _recipes(args):
             summary = objective_recipes.summary(name)
         elif name in conditional_recipes.recipe_table():
             summary = conditional_recipes.summary(name)
+        elif name in text_to_image.recipe_names():
+            summary = text_to_image.summary(name)
         elif likelihood.is_likelihood_recipe(name):
             summary = likelihood.summary(name)
         else:

@@ -15,6 +15,10 @@ named ``thin`` / ``""`` / ``thick`` and ``left-slanted`` / ``upright`` / ``right
 the caption is ``"a {thickness} {slant} {digit}"`` with empty words dropped, e.g. ``"a thin
 right-slanted seven"``. ``tokenize`` maps captions to word ids over the fixed ``VOCABULARY``
 (0 pads), so a text encoder sees one small, closed vocabulary.
+
+There are 10 × 3 × 3 = 90 captions (``ALL_CAPTIONS``, ordered digit-major, then thickness,
+then slant); ``caption_indices`` gives each image's index in that table, which is how a data
+set draws a caption that is guaranteed to be wrong for an image (``wrong_indices``).
 """
 
 import numpy as np
@@ -24,6 +28,16 @@ THICKNESS = ("thin", "", "thick")
 SLANT = ("left-slanted", "upright", "right-slanted")
 VOCABULARY = ("<pad>", "a", *[w for w in THICKNESS + SLANT if w], *DIGITS)
 MAX_WORDS = 4  # "a", thickness, slant, digit
+
+
+def _caption(digit, thickness, slant):
+    words = ["a", THICKNESS[thickness], SLANT[slant], DIGITS[digit]]
+    return " ".join(word for word in words if word)
+
+
+ALL_CAPTIONS = tuple(
+    _caption(d, t, s) for d in range(len(DIGITS)) for t in range(3) for s in range(3)
+)
 
 
 def measure(images) -> dict:
@@ -53,19 +67,35 @@ def property_cuts(images) -> dict:
     return {name: tuple(np.quantile(v, [1 / 3, 2 / 3])) for name, v in values.items()}
 
 
-def captions(images, labels, cuts) -> list[str]:
-    """One caption per image, from its label and its properties binned at ``cuts``."""
+def caption_indices(images, labels, cuts) -> np.ndarray:
+    """Each image's caption as an index into ``ALL_CAPTIONS`` (int32 ``[B]``): its label and its
+    properties binned at ``cuts``."""
     values = measure(images)
     labels = np.asarray(labels)
     if labels.shape != (len(values["slant"]),):
         raise ValueError(f"expected one label per image, got {labels.shape} for {len(labels)}")
     thickness = np.digitize(values["thickness"], cuts["thickness"])
     slant = np.digitize(values["slant"], cuts["slant"])
-    out = []
-    for label, t, s in zip(labels, thickness, slant, strict=True):
-        words = ["a", THICKNESS[t], SLANT[s], DIGITS[int(label)]]
-        out.append(" ".join(word for word in words if word))
-    return out
+    return (labels.astype(np.int64) * 9 + thickness * 3 + slant).astype(np.int32)
+
+
+def captions(images, labels, cuts) -> list[str]:
+    """One caption per image, from its label and its properties binned at ``cuts``."""
+    return [ALL_CAPTIONS[i] for i in caption_indices(images, labels, cuts)]
+
+
+def parts(indices) -> dict:
+    """``{"digit", "thickness", "slant"}``, each int ``[B]``, of caption indices (bins 0, 1, 2:
+    thin / medium / thick and left / upright / right)."""
+    indices = np.asarray(indices)
+    return {"digit": indices // 9, "thickness": indices // 3 % 3, "slant": indices % 3}
+
+
+def wrong_indices(rng: np.random.Generator, indices) -> np.ndarray:
+    """For each caption index, another one drawn uniformly from the 89 others."""
+    indices = np.asarray(indices)
+    shift = rng.integers(1, len(ALL_CAPTIONS), size=indices.shape)
+    return ((indices + shift) % len(ALL_CAPTIONS)).astype(np.int32)
 
 
 def tokenize(texts) -> np.ndarray:

@@ -21,6 +21,10 @@ L_G = ℓ_G(D(G(z, h), h)) + ℓ_G(D(G(z', h_β), h_β)) (Reed et al. §4.3 with
 discriminator does not see these pairs.
 
 Metrics: ``d_real``, ``d_fake`` and ``d_wrong``, D's mean probability of "real" on each kind.
+
+``reading_text`` puts a frozen, pretrained text encoder in front of such a game: the batch
+carries word ids, the game sees their embeddings. The encoder's variables are an entry of the
+generator's model state (``TEXT_ENCODER``), so a checkpoint holds everything sampling needs.
 """
 
 import jax
@@ -29,6 +33,8 @@ import jax.numpy as jnp
 from jaxgen.game.adversarial import apply_module
 from jaxgen.losses.gan import mean_probability
 from jaxgen.types import Pair
+
+TEXT_ENCODER = "text_encoder"  # the generator's model-state entry of the frozen text encoder
 
 
 def mismatched(batch, text_key):
@@ -88,5 +94,32 @@ def matching_aware(
             "d_fake": mean_probability(fake_logits),
         }
         return Pair(loss_g, loss_d), (Pair(g_state, d_state), metrics)
+
+    return losses
+
+
+def split_text_encoder(g_state):
+    """``(the text encoder's variables, the rest of the generator's model state)``."""
+    rest = {name: value for name, value in g_state.items() if name != TEXT_ENCODER}
+    return g_state[TEXT_ENCODER], rest
+
+
+def reading_text(game, text_encoder, *, ids_key: str = "text", text_key: str = "text_embedding"):
+    """``game`` with ``batch[ids_key]`` (word ids) and ``batch["wrong_" + ids_key]`` replaced by
+    ``text_encoder``'s embeddings, ``batch[text_key]`` and ``batch["wrong_" + text_key]``.
+
+    The encoder's variables are ``model_state.g[TEXT_ENCODER]``: read, never trained, returned
+    unchanged in the new model state."""
+
+    def losses(params, model_state, batch, key):
+        encoder_variables, g_state = split_text_encoder(model_state.g)
+        batch = dict(batch)
+        for prefix in ("", "wrong_"):
+            if prefix + ids_key in batch:
+                ids = batch.pop(prefix + ids_key)
+                batch[prefix + text_key] = text_encoder.apply(encoder_variables, ids)
+        values, (new_state, metrics) = game(params, Pair(g_state, model_state.d), batch, key)
+        new_g_state = {**new_state.g, TEXT_ENCODER: encoder_variables}
+        return values, (Pair(new_g_state, new_state.d), metrics)
 
     return losses

@@ -16,11 +16,16 @@ Reed et al. 2016b); jaxgen's captions come from a closed vocabulary of 16 words
   q_ij = [t_j = t_i] / #{k : t_k = t_i}, the loss is
   ½ (mean_i CE(q_i, softmax_j s_ij) + mean_j CE(q_j, softmax_i s_ij)); with all captions
   distinct it is CLIP's loss exactly.
+
+``fit_joint_embedding`` trains both encoders with it (Adam, random minibatches), as Reed et
+al. pretrain their text encoder before the GAN, which then only reads the text embeddings.
 """
 
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
+import numpy as np
+import optax
 
 
 def _normalize(x):
@@ -64,3 +69,47 @@ def contrastive_loss(image_embeddings, text_embeddings, ids, temperature: float 
     image_to_text = -jnp.sum(targets * jax.nn.log_softmax(logits, axis=1), axis=1)
     text_to_image = -jnp.sum(targets * jax.nn.log_softmax(logits, axis=0), axis=0)
     return 0.5 * (jnp.mean(image_to_text) + jnp.mean(text_to_image))
+
+
+def fit_joint_embedding(
+    images,
+    ids,
+    vocabulary_size: int,
+    *,
+    features: int = 32,
+    word_features: int = 64,
+    steps: int = 600,
+    batch_size: int = 128,
+    learning_rate: float = 3e-3,
+    temperature: float = 0.1,
+    seed: int = 0,
+):
+    """Trains a ``TextEncoder`` and an ``ImageEncoder`` with ``contrastive_loss`` on the pairs
+    ``(images [N, H, W, C], ids [N, L])``; returns ``(text_variables, image_variables)``."""
+    images, ids = jnp.asarray(images, jnp.float32), jnp.asarray(ids, jnp.int32)
+    text_encoder = TextEncoder(vocabulary_size, features, word_features)
+    image_encoder = ImageEncoder(features)
+    text_key, image_key = jax.random.split(jax.random.PRNGKey(seed))
+    params = {
+        "text": text_encoder.init(text_key, ids[:1]),
+        "image": image_encoder.init(image_key, images[:1]),
+    }
+    optimizer = optax.adam(learning_rate)
+    opt_state = optimizer.init(params)
+
+    @jax.jit
+    def step(params, opt_state, index):
+        def loss(p):
+            v = image_encoder.apply(p["image"], images[index])
+            h = text_encoder.apply(p["text"], ids[index])
+            return contrastive_loss(v, h, ids[index], temperature)
+
+        grads = jax.grad(loss)(params)
+        updates, opt_state = optimizer.update(grads, opt_state)
+        return optax.apply_updates(params, updates), opt_state
+
+    rng = np.random.default_rng(seed)
+    size = min(batch_size, len(ids))
+    for _ in range(steps):
+        params, opt_state = step(params, opt_state, rng.choice(len(ids), size, replace=False))
+    return params["text"], params["image"]

@@ -18,6 +18,7 @@ from jaxgen.recipes import (
     gan_ring8,
     likelihood,
     objective_recipes,
+    text_to_image,
 )
 from jaxgen.recipes.registry import configured, get, names, register
 from jaxgen.recipes.restore import load
@@ -32,6 +33,7 @@ for _name, _factory in {
     **conditional_recipes.factories(configured),
     **likelihood.factories(configured),
     **adversarial_autoencoder.factories(configured),
+    **text_to_image.factories(configured),
 }.items():
     register(_name, _factory)
 

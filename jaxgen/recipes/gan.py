@@ -133,7 +133,7 @@ def base_config() -> ml_collections.ConfigDict:
 
 def build(name: str, config: ml_collections.ConfigDict) -> Recipe:
     """The ``Recipe`` of ``config`` (see the module docstring)."""
-    _check(config)
+    check_config(config)
     mesh = data_mesh()
     check_batch_size(config.batch_size, mesh)
     generator, discriminator, data_key = networks(config)
@@ -363,7 +363,9 @@ def update_rule(config):
     return alternating(optimizers, d_steps=config.d_steps, g_steps=config.g_steps)
 
 
-def _check(config):
+def check_config(config):
+    """Raises a one-line UserError for a config key that is unknown, out of range or does not
+    combine with another."""
     if config.compute_dtype not in COMPUTE_DTYPES:
         raise UserError(
             f"compute_dtype={config.compute_dtype!r}: choose one of {', '.join(COMPUTE_DTYPES)}"

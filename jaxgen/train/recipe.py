@@ -42,6 +42,9 @@ class Recipe(NamedTuple):
         categorical, the rest continuous), which ``sample(state, key, n, codes={...})`` fixes.
       infer_codes: ``infer_codes(state, images) -> {"c1": [B], "c1_logits": [B, K], "c2": [B],
         ...}``, InfoGAN's recognition network Q on images.
+      vocabulary: the words a text-to-image recipe's captions are made of, whose
+        ``sample(state, key, n, texts=None)`` and ``generate(state, z, texts=None)`` take one
+        caption or a list (empty: the recipe reads no text).
       runs: independent runs stacked on a leading axis of the TrainState, the batch, the
         metrics and the samples (``jaxgen.train.runs``; 1: a single run, no such axis).
       steps_per_call: steps that one call of ``step`` runs (``jaxgen.train.multistep``): its
@@ -68,6 +71,7 @@ class Recipe(NamedTuple):
     num_classes: int = 0
     latent_codes: tuple = ()
     infer_codes: Callable | None = None
+    vocabulary: tuple = ()
 
 
 # The loop's part of every recipe's ``tiny`` preset: batch 8, 20 steps, frequent logs.

@@ -10,10 +10,12 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from jaxgen.game.text_conditional import matching_aware
+from jaxgen.data import captions
+from jaxgen.game.text_conditional import TEXT_ENCODER, matching_aware, reading_text
 from jaxgen.losses import get_objective
 from jaxgen.nn import MLPDiscriminator, MLPGenerator
 from jaxgen.nn.conditioning import LabelConcatDiscriminator, LabelConcatGenerator
+from jaxgen.nn.text import TextEncoder
 from jaxgen.types import Pair
 
 E, LATENT = 5, 3
@@ -84,3 +86,25 @@ def test_gan_int_adds_the_generator_loss_at_interpolated_texts(setup):
     base = plain(params, Pair({}, {}), batch, key)[0]
     np.testing.assert_allclose(losses.g, base.g + extra, rtol=1e-5)
     np.testing.assert_allclose(losses.d, base.d, rtol=1e-6)  # D never sees the interpolations
+
+
+def test_reading_text_embeds_the_word_ids_and_keeps_the_encoder_frozen(setup):
+    params, batch, key = setup
+    encoder = TextEncoder(len(captions.VOCABULARY), E, 4)
+    ids = jnp.asarray(captions.tokenize(captions.ALL_CAPTIONS[:6]))
+    wrong_ids = jnp.asarray(captions.tokenize(captions.ALL_CAPTIONS[10:16]))
+    encoder_vars = encoder.init(jax.random.PRNGKey(7), ids)
+    game = matching_aware(G, D, get_objective("nsgan"), latent_dim=LATENT, data_key="x")
+    reading = reading_text(game, encoder)
+    id_batch = {"x": batch["x"], "text": ids, "wrong_text": wrong_ids}
+    state = Pair({TEXT_ENCODER: encoder_vars}, {})
+    losses, (new_state, _) = reading(params, state, id_batch, key)
+    embedded = {
+        "x": batch["x"],
+        "text_embedding": encoder.apply(encoder_vars, ids),
+        "wrong_text_embedding": encoder.apply(encoder_vars, wrong_ids),
+    }
+    expected, _ = game(params, Pair({}, {}), embedded, key)
+    np.testing.assert_allclose(losses.d, expected.d, rtol=1e-6)
+    np.testing.assert_allclose(losses.g, expected.g, rtol=1e-6)
+    assert new_state.g[TEXT_ENCODER] is encoder_vars

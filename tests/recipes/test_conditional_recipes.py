@@ -128,13 +128,16 @@ def test_cli_sample_label(capsys, tmp_path, cgan_workdir):
     assert err.count("\n") == 0 and "label 8 is out of range" in err
 
 
-def test_cli_label_on_an_unconditional_workdir_is_an_error(capsys, tmp_path):
+def test_cli_label_or_text_on_an_unconditional_workdir_is_an_error(capsys, tmp_path):
     workdir = str(tmp_path / "plain")
     argv = ["train", "gan_ring8", "--workdir", workdir, "--no-progress", "--set", "preset=tiny"]
     assert cli.main([*argv, "--set", "steps=2", "--set", "checkpoint_every=2"]) == 0
     capsys.readouterr()
     assert cli.main(["sample", workdir, "--label", "1"]) != 0
     assert "not class-conditional" in capsys.readouterr().err
+    assert cli.main(["sample", workdir, "--text", "a seven"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "reads no text: --text needs a text-to-image recipe" in err
 
 
 def matched_accuracy(codes, labels, classes):

@@ -133,11 +133,11 @@ def _train_and_store(name, config, key, stem, progress):
         "train_accuracy": classifier.accuracy(config, variables, images, labels),
         "weights_sha256": hashlib.sha256(weights).hexdigest(),
     }
-    _write_atomically(stem + ".msgpack", weights)
-    _write_atomically(stem + ".json", json.dumps(record, indent=1).encode())
+    write_atomically(stem + ".msgpack", weights)
+    write_atomically(stem + ".json", json.dumps(record, indent=1).encode())
 
 
-def _write_atomically(path, data):
+def write_atomically(path, data):
     temporary = f"{path}.tmp{os.getpid()}"
     with open(temporary, "wb") as f:
         f.write(data)
