@@ -7,6 +7,8 @@
     jaxgen sample WORKDIR --arithmetic "A - B + C" [--noisy N]
     jaxgen eval WORKDIR [--metrics fid,kid,is,pr,dc,modes] [--n N] [--ref SOURCE]
     jaxgen eval WORKDIR [--metrics nll[,fid,...]] [--split test]    (explicit models)
+    jaxgen judge WORKDIR [--ref SOURCE] [--n-trials N] [--training N] [--mode 2afc|single]
+    jaxgen judge WORKDIR --report [--compare WORKDIR2]    (human evaluation: jaxgen.judge)
     jaxgen recipes
 
 Mistakes the user can fix (an unknown recipe or config key, a missing workdir or data set,
@@ -19,6 +21,7 @@ import os
 import sys
 
 from jaxgen.errors import UserError
+from jaxgen.judge.command import add_parser as add_judge_parser
 
 
 def main(argv=None) -> int:
@@ -213,6 +216,8 @@ the walk's points over grey samples.""",
     )
     evaluate.add_argument("--no-progress", action="store_true", help="no progress bars")
     evaluate.set_defaults(command=_eval)
+
+    add_judge_parser(commands)
 
     recipes = commands.add_parser("recipes", help="list the recipes")
     recipes.set_defaults(command=_recipes)
