@@ -48,6 +48,8 @@ import numpy as np
 
 from experiments.figures import save_figure
 from experiments.objectives.config import get_config, recipe_of
+from jaxgen.errors import UserError
+from jaxgen.recipes.registry import apply_overrides
 
 FOLDER = pathlib.Path(__file__).parent
 DEFAULT_WORKDIR = pathlib.Path("runs") / "objectives"
@@ -601,33 +603,15 @@ def write_outputs(parts, out):
 
 
 def set_override(config, override):
-    """Sets ``config``'s ``KEY=VALUE`` (dotted key), the value read as the entry's type."""
+    """Sets ``config``'s ``KEY=VALUE`` (dotted key), the value read as the entry's type
+    (``jaxgen.recipes.registry.apply_overrides``: a tuple of names takes ``a,b``)."""
     key, sep, text = override.partition("=")
-    *path, name = key.split(".")
-    node = config
-    for part in path:
-        node = node.get(part) if isinstance(node, ml_collections.ConfigDict) else None
-    if not sep or not isinstance(node, ml_collections.ConfigDict) or name not in node:
-        raise ValueError(f"--set {override}: expected KEY=VALUE with KEY one of {_keys(config)}")
-    old = node[name]
+    if not sep:
+        raise ValueError(f"--set {override}: expected KEY=VALUE")
     try:
-        if isinstance(old, tuple):
-            value = tuple(item.strip() for item in text.split(",") if item.strip())
-        else:
-            value = type(old)(text)
-    except ValueError:
-        raise ValueError(f"--set {override}: {key} takes a {type(old).__name__}") from None
-    node[name] = value
-
-
-def _keys(config, prefix=""):
-    keys = []
-    for name, value in config.items():
-        if isinstance(value, ml_collections.ConfigDict):
-            keys.append(_keys(value, f"{prefix}{name}."))
-        else:
-            keys.append(f"{prefix}{name}")
-    return ", ".join(keys)
+        apply_overrides(config, {key.strip(): text})
+    except UserError as error:
+        raise ValueError(f"--set {override}: {error}") from None
 
 
 def main(argv=None):

@@ -90,7 +90,9 @@ def _flat_keys(config, prefix=""):
 
 
 def _parse(key, value, current):
-    """A command-line string → the type of the current value (bool, int, float, tuple, str)."""
+    """A command-line string → the type of the current value (bool, int, float, tuple, str);
+    a tuple of strings takes a bare comma list, ``nsgan, wgan`` (an empty tuple too, where the
+    value is no Python literal)."""
     if not isinstance(value, str) or isinstance(current, str):
         return value
     if current is None:  # an optional field: a Python literal, or else the string itself
@@ -108,10 +110,21 @@ def _parse(key, value, current):
             return int(value.replace("_", ""))
         if isinstance(current, float):
             return float(value)
-        parsed = ast.literal_eval(value)
+        if isinstance(current, tuple) and current and all(isinstance(i, str) for i in current):
+            return _comma_list(value)
+        try:
+            parsed = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            if current != ():
+                raise
+            return _comma_list(value)  # an empty tuple: names, as no literal reads it
         return (parsed,) if isinstance(current, tuple) and not isinstance(parsed, tuple) else parsed
     except (ValueError, SyntaxError):
         kind = type(current).__name__
         raise UserError(
             f"config key {key!r} takes a {kind} (now {current!r}), got {value!r}"
         ) from None
+
+
+def _comma_list(value):
+    return tuple(item.strip() for item in value.split(",") if item.strip())

@@ -4,9 +4,12 @@ import os
 import subprocess
 import sys
 
+import ml_collections
 import pytest
 
 from jaxgen import cli
+from jaxgen.errors import UserError
+from jaxgen.recipes.registry import apply_overrides
 
 
 def run_cli(capsys, *argv):
@@ -130,3 +133,14 @@ def test_resuming_with_another_network_is_refused(capsys, tmp_path):
     assert cli.main([*args, "--no-progress"]) == 0
     status, err = run_cli(capsys, *args, "--set", "g_width=32", "--set", "steps=30")
     assert_one_line(status, err, "holds a run with g_width=16", "another --workdir")
+
+
+def test_tuple_values_take_literals_or_bare_comma_lists():
+    config = ml_collections.ConfigDict({"rates": (), "names": ("nsgan",), "sizes": (1, 2)})
+    apply_overrides(config, {"rates": "1e-4,2e-4", "names": "wgan, hinge", "sizes": "(3, 4)"})
+    assert config.rates == (1e-4, 2e-4) and config.names == ("wgan", "hinge")
+    assert config.sizes == (3, 4)
+    apply_overrides(config, {"rates": "5e-4"})
+    assert config.rates == (5e-4,)
+    with pytest.raises(UserError, match="config key 'sizes' takes a tuple"):
+        apply_overrides(config, {"sizes": "three,four"})
