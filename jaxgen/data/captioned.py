@@ -17,7 +17,6 @@ import numpy as np
 
 from jaxgen.data import captions, formats, offline
 from jaxgen.data.finite import finite_dataset
-from jaxgen.errors import UserError, closest
 
 TOKENS = captions.tokenize(captions.ALL_CAPTIONS)  # [90, MAX_WORDS] word ids of every caption
 TOKENS.flags.writeable = False
@@ -40,19 +39,8 @@ def captioned_dataset(name, split="train", *, batch_size, seed=0, image_size=Non
 
     ``kwargs`` are ``process_index`` and ``process_count``, as in ``jaxgen.data.load``.
     """
-    if name not in offline.SOURCES:
-        raise UserError(
-            f"captions are made for the offline digit sets, not {name!r}: "
-            f"{closest(name, offline.SOURCES)}"
-        )
-    if split not in offline.SPLITS:
-        splits = ", ".join(offline.SPLITS)
-        raise UserError(f"{name} has no split {split!r}; its splits are {splits}")
+    image_size = offline.checked_split_and_size(name, split, image_size, made_from="a caption")
     source = offline.SOURCES[name]
-    image_size = source.native_size if image_size is None else image_size
-    if isinstance(image_size, bool) or image_size not in source.image_sizes:
-        sizes = ", ".join(map(str, source.image_sizes))
-        raise UserError(f"{name} supports image_size in {{{sizes}}}, got {image_size!r}")
     cuts = property_cuts(name, image_size)
     raw_images, labels = offline.split_arrays(name, split, image_size)
     images = raw_images / np.float32(source.max_value) * 2 - 1

@@ -25,7 +25,7 @@ import numpy as np
 from jaxgen.data import formats
 from jaxgen.data.finite import finite_dataset
 from jaxgen.data.resize import resize
-from jaxgen.errors import UserError
+from jaxgen.errors import UserError, closest
 
 SPLITS = ("train", "test", "all")
 TRAIN_FRACTION = 0.8
@@ -90,8 +90,14 @@ def split_arrays(name, split, image_size):
     return images, labels
 
 
-def offline_dataset(name, split, *, format, image_size, **dataset_kwargs):
-    """The Dataset of split ``split`` of offline set ``name`` in pixel ``format``."""
+def checked_split_and_size(name, split, image_size, *, made_from=None) -> int:
+    """``image_size`` of offline set ``name`` (None: its native size), after one-line
+    UserErrors for a set that is not offline (``made_from`` says what needs one), an unknown
+    split or an unsupported size."""
+    if name not in SOURCES:
+        what = made_from or "an offline set"
+        suggestion = closest(name, SOURCES)
+        raise UserError(f"{what} is made from an offline set, not {name!r}: {suggestion}")
     source = SOURCES[name]
     if split not in SPLITS:
         raise UserError(f"{name} has no split {split!r}; its splits are {', '.join(SPLITS)}")
@@ -99,7 +105,14 @@ def offline_dataset(name, split, *, format, image_size, **dataset_kwargs):
     if isinstance(image_size, bool) or image_size not in source.image_sizes:
         sizes = ", ".join(map(str, source.image_sizes))
         raise UserError(f"{name} supports image_size in {{{sizes}}}, got {image_size!r}")
-    images, labels = split_arrays(name, split, int(image_size))
+    return int(image_size)
+
+
+def offline_dataset(name, split, *, format, image_size, **dataset_kwargs):
+    """The Dataset of split ``split`` of offline set ``name`` in pixel ``format``."""
+    source = SOURCES[name]
+    image_size = checked_split_and_size(name, split, image_size)
+    images, labels = split_arrays(name, split, image_size)
 
     def read(indices, draw_keys):
         image = formats.encode(images[indices], format, source.max_value, draw_keys)

@@ -29,7 +29,7 @@ def test_captioned_batches_hold_the_right_caption_and_a_wrong_one():
         assert all(w != t and w in captions.ALL_CAPTIONS for w, t in zip(wrong, texts, strict=True))
     again = captioned.captioned_dataset("digits", batch_size=64, seed=3).batch(2)
     np.testing.assert_array_equal(again["wrong_text"], dataset.batch(2)["wrong_text"])
-    with pytest.raises(UserError, match="captions are made for the offline digit sets"):
+    with pytest.raises(UserError, match="a caption is made from an offline set"):
         captioned.captioned_dataset("ring8", batch_size=8)
 
 
