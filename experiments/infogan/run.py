@@ -91,6 +91,9 @@ def run_seed(seed, data, steps, workdir, preset="default", per_category=PER_CATE
         "code_error": 1 - accuracy,
         "digit_of_category": digit_of.tolist(),
         "generated_error": 1 - generated,
+        # Q on the fakes it was trained with, as last logged: high while the code error on
+        # real digits is high means c1 is recoverable but not the digit.
+        "last_logged": last_logged(folder, ("code_accuracy", "code_mse", "d_real", "d_fake")),
         "device": jax.devices()[0].device_kind,
         "seconds": time.perf_counter() - began,
     }
@@ -103,6 +106,16 @@ def run_seed(seed, data, steps, workdir, preset="default", per_category=PER_CATE
         flush=True,
     )
     return result
+
+
+def last_logged(folder, names):
+    """The last value of each of ``names`` in the run's ``metrics.jsonl`` (absent: left out)."""
+    found = {}
+    with open(folder / "metrics.jsonl") as f:
+        for line in f:
+            record = json.loads(line)
+            found.update({name: record[name] for name in names if name in record})
+    return found
 
 
 def traversals(recipe, state, digit_of):

@@ -31,6 +31,9 @@ def test_quick_run_writes_the_table_and_the_traversals(tmp_path):
     saved = json.loads((workdir / "digits_seed0.json").read_text())
     assert saved == result and 0 <= saved["code_error"] <= 0.9
     assert sorted(saved["digit_of_category"]) == list(range(10))
+    with open(workdir / "digits_seed0" / "metrics.jsonl") as f:
+        last = [json.loads(line) for line in f][-1]
+    assert saved["last_logged"]["code_accuracy"] == last["code_accuracy"]
     assert samples["c2"].shape == (10, len(experiment.TRAVERSAL), 8, 8, 1)
     assert "| 0 | 10 |" in (out / "results_digits.md").read_text()
     for name in ("c2", "c3"):
