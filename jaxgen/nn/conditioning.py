@@ -21,8 +21,9 @@ example, ``labels [B]`` in ``0 .. num_classes − 1``:
 
 - ``InfoQHead``: D(x) = (source logit, Q(c | x)), InfoGAN's recognition network Q sharing
   the discriminator's body (Chen et al. 2016, "InfoGAN", §5 and appendix C.1): a hidden layer
-  of 128 on φ(x), then the logits of the categorical code and the means of the continuous
-  codes (a unit-variance Gaussian each: its log-likelihood is −½(c − μ)² up to a constant).
+  of 128 on φ(x) (with batch norm, as the paper's MNIST Q, when ``batch_norm``), then the
+  logits of the categorical code and the means of the continuous codes (a unit-variance
+  Gaussian each: its log-likelihood is −½(c − μ)² up to a constant).
 
 The two concatenating wrappers also take a float condition vector per example, ``[B, E]``
 (a text embedding for GAN-CLS, ``jaxgen.game.text_conditional``), in place of the labels.
@@ -138,11 +139,15 @@ class InfoQHead(nn.Module):
     categorical: int
     continuous: int
     hidden: int = 128
+    batch_norm: bool = False  # batch norm on Q's hidden layer (the paper's MNIST Q)
 
     @nn.compact
     def __call__(self, x, train: bool = True, features: bool = False):
         logits, body = self.discriminator(x, train=train, features=True)
-        h = nn.leaky_relu(nn.Dense(self.hidden, name="q_hidden")(body), 0.2)
+        h = nn.Dense(self.hidden, name="q_hidden")(body)
+        if self.batch_norm:
+            h = nn.BatchNorm(use_running_average=not train, momentum=0.9, name="q_norm")(h)
+        h = nn.leaky_relu(h, 0.2)
         q = nn.Dense(self.categorical + self.continuous, name="q_out")(h)
         codes = (q[:, : self.categorical], q[:, self.categorical :])
         return ((logits, codes), body) if features else (logits, codes)

@@ -136,8 +136,10 @@ class DCGANDiscriminator(nn.Module):
     a batch and so invalidates a per-example gradient penalty, by layer norm) or ``"none"``
     (SN-GAN's discriminator, where spectral normalization is the only constraint).
     ``minibatch_kernels`` > 0 inserts minibatch discrimination (Salimans et al. 2016 §3.2)
-    before the output layer. ``features=True`` also returns the flattened input of the output
-    layer ``[B, F]`` (feature matching, linear probes).
+    before the output layer. ``dense_width`` > 0 inserts a fully connected layer of that many
+    units, normalized like the others, with leaky ReLU, before the output layer (InfoGAN's MNIST
+    discriminator, Chen et al. 2016 appendix C.1: FC 1024 with batch norm). ``features=True``
+    also returns the input of the output layer ``[B, F]`` (feature matching, linear probes).
     """
 
     resolution: int = 28
@@ -146,6 +148,7 @@ class DCGANDiscriminator(nn.Module):
     norm: str = "batch"
     minibatch_kernels: int = 0
     dtype: Any = jnp.float32
+    dense_width: int = 0
 
     @nn.compact
     def __call__(self, x, train: bool = True, features: bool = False):
@@ -168,6 +171,13 @@ class DCGANDiscriminator(nn.Module):
                 x = nn.LayerNorm(epsilon=BATCH_NORM["epsilon"], dtype=self.dtype)(x)
             x = nn.leaky_relu(x, 0.2)
         hidden = x.reshape(x.shape[0], -1).astype(jnp.float32)
+        if self.dense_width:
+            hidden = nn.Dense(self.dense_width, kernel_init=lecun_normal())(hidden)
+            if self.norm == "batch":
+                hidden = nn.BatchNorm(use_running_average=not train, **BATCH_NORM)(hidden)
+            elif self.norm == "layer":
+                hidden = nn.LayerNorm(epsilon=BATCH_NORM["epsilon"])(hidden)
+            hidden = nn.leaky_relu(hidden, 0.2)
         if self.minibatch_kernels:
             hidden = MinibatchDiscrimination(self.minibatch_kernels)(hidden)
         logits = nn.Dense(1, kernel_init=lecun_normal())(hidden)[:, 0]

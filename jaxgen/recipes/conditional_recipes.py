@@ -18,7 +18,8 @@ batch's labels (``jaxgen.game.conditional``).
 - ``pcgan``: Miyato & Koyama 2018, the projection discriminator ψ(φ(x)) + embed(y)ᵀφ(x).
 - ``infogan``: Chen et al. 2016, unsupervised: no label is read; a categorical code c1 of as
   many values as the data's classes (and, on images, two continuous codes c2, c3, 62 noise
-  dimensions and Adam rates 1e-3 for G, 2e-4 for D: the paper's MNIST setting) must be
+  dimensions, Adam rates 1e-3 for G, 2e-4 for D, a dense layer of 1,024 with batch norm before
+  D's output and batch norm in Q's hidden layer: the paper's MNIST setting) must be
   recoverable by a Q head on D
   (``jaxgen.game.infogan``). ``jaxgen sample WORKDIR --code c1=3 --code c2=0.5``.
 
@@ -91,6 +92,8 @@ def get_config(family: str, base, num_classes: int):
             config.latent_dim = 62  # 62 + 10 + 2 inputs; the tiny preset sets its own
             config.g_learning_rate = 1e-3  # G learns 5× faster than D, as in the paper
             config.d_learning_rate = 2e-4
+            config.d_dense_width = 1024  # D: FC 1024 + BN before both heads; Q: FC 128 + BN
+            config.info_q_batch_norm = True
     return config
 
 
@@ -106,7 +109,14 @@ def factories(configured) -> dict:
         name: configured(
             functools.partial(get_config, family, base, classes),
             functools.partial(gan.build, name),
-            base.PRESETS,
+            presets(family, base),
         )
         for name, (family, base, classes) in recipe_table().items()
     }
+
+
+def presets(family: str, base) -> dict:
+    """The base recipe's presets; InfoGAN's tiny image preset keeps a small dense layer in D."""
+    if family != "infogan" or base.get_config().network != "dcgan":
+        return base.PRESETS
+    return {**base.PRESETS, "tiny": {**base.PRESETS["tiny"], "d_dense_width": 16}}

@@ -126,6 +126,8 @@ def base_config() -> ml_collections.ConfigDict:
     c.info_continuous = 0
     c.info_weight = 1.0
     c.info_continuous_weight = 0.1
+    c.d_dense_width = 0  # dcgan D: > 0, a dense layer before the output (InfoGAN: 1024)
+    c.info_q_batch_norm = False  # batch norm on Q's hidden layer (InfoGAN's MNIST Q)
     # run
     c.batch_size = 64
     return add_loop_keys(c)
@@ -402,6 +404,8 @@ def check_config(config):
         )
     if not 0 <= config.label_smoothing < 1:
         raise UserError(f"label_smoothing must be in [0, 1), got {config.label_smoothing}")
+    if config.d_dense_width and config.network != "dcgan":
+        raise UserError("d_dense_width adds a layer to the dcgan discriminator, not the mlp")
     if config.virtual_batch_norm and config.network != "dcgan":
         raise UserError(
             "virtual_batch_norm replaces the dcgan generator's batch norm; the mlp has none"
@@ -412,6 +416,7 @@ def check_config(config):
         "weight_clip",
         "minibatch_kernels",
         "virtual_batch_norm",
+        "d_dense_width",
     ):
         if config[key] < 0:
             raise UserError(f"config key {key!r} must be 0 (off) or more, got {config[key]}")
@@ -547,6 +552,7 @@ def networks(config):
             config.d_norm,
             config.minibatch_kernels,
             dtype=dtype,
+            dense_width=config.d_dense_width,
         )
     else:
         generator = nn.MLPGenerator(
@@ -572,7 +578,10 @@ def networks(config):
         discriminator = nn.SpectralNorm(discriminator)
     if config.info_categorical:
         discriminator = nn.conditioning.InfoQHead(
-            discriminator, config.info_categorical, config.info_continuous
+            discriminator,
+            config.info_categorical,
+            config.info_continuous,
+            batch_norm=config.info_q_batch_norm,
         )
     if config.condition:
         classes = config.num_classes

@@ -17,6 +17,20 @@ def test_dcgan_mnist_reference_networks():
     assert count(nn.DCGANDiscriminator(28, 64), jnp.zeros((1, 28, 28, 1))) == 138_817
 
 
+def test_infogan_mnist_discriminator_with_its_dense_layer():
+    # Chen et al. 2016 (appendix C.1): Conv 64 (1,088) → Conv 128 (131,200) + BN 256 → FC 1,024
+    # on 7·7·128 features (6,423,552) + BN 2,048 → the output (1,025).
+    d = nn.DCGANDiscriminator(28, 64, dense_width=1024)
+    assert count(d, jnp.zeros((1, 28, 28, 1))) == 6_559_169
+    _, features = d.apply(
+        d.init(jax.random.PRNGKey(0), jnp.zeros((2, 28, 28, 1)), train=False),
+        jnp.zeros((2, 28, 28, 1)),
+        train=False,
+        features=True,
+    )
+    assert features.shape == (2, 1024)
+
+
 def test_gan_ring8_reference_networks():
     assert count(nn.MLPGenerator((2,), (128, 128)), jnp.zeros((1, 2))) == 17_154
     assert count(nn.MLPDiscriminator((128, 128)), jnp.zeros((1, 2))) == 17_025

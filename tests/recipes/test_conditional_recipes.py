@@ -180,6 +180,10 @@ def test_infogan_codes_are_checked():
     assert recipe.latent_codes == ("c1", "c2", "c3")
     assert recipe.latent_dim == recipe.config.latent_dim + 10 + 2
     state = recipe.init(jax.random.PRNGKey(0), recipe.example_batch())
+    # The paper's D and Q: a dense layer (16 in tiny, 1,024 by default) and Q, both with BN.
+    assert recipes.get("infogan_digits").config.d_dense_width == 1024
+    assert state.params.d["discriminator"]["Dense_0"]["kernel"].shape[-1] == 16
+    assert "q_norm" in state.model_state.d["batch_stats"]
     z = recipe.prior(jax.random.PRNGKey(2), 4, {"c1": jnp.array([7] * 4), "c3": jnp.ones(4)})
     np.testing.assert_array_equal(np.asarray(z[:, -12:-2]).argmax(1), [7] * 4)
     np.testing.assert_array_equal(z[:, -1], np.ones(4))
