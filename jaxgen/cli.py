@@ -498,7 +498,10 @@ def _recipes(args):
     from jaxgen.recipes import conditional_recipes, likelihood, objective_recipes, text_to_image
 
     for name in recipes.names():
-        module = sys.modules.get(f"jaxgen.recipes.{name}")
+        # A recipe's module is named after it (dcgan_mnist) or after its family (stargan_*).
+        module = sys.modules.get(f"jaxgen.recipes.{name}") or sys.modules.get(
+            f"jaxgen.recipes.{name.rsplit('_', 1)[0]}"
+        )
         if name in objective_recipes.recipe_table():
             summary = objective_recipes.summary(name)
         elif name in conditional_recipes.recipe_table():
@@ -507,6 +510,8 @@ def _recipes(args):
             summary = text_to_image.summary(name)
         elif likelihood.is_likelihood_recipe(name):
             summary = likelihood.summary(name)
+        elif hasattr(module, "summary"):
+            summary = module.summary(name)
         else:
             summary = (module.__doc__ or "").strip().split("\n")[0] if module else ""
             summary = summary.split(": ", 1)[-1] if summary.startswith("``") else summary

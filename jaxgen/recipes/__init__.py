@@ -10,6 +10,7 @@ import functools
 from jaxgen.recipes import (
     adversarial_autoencoder,
     conditional_recipes,
+    cyclegan,
     dcgan_celeba64,
     dcgan_cifar10,
     dcgan_digits,
@@ -33,6 +34,7 @@ for _name, _factory in {
     **conditional_recipes.factories(configured),
     **likelihood.factories(configured),
     **adversarial_autoencoder.factories(configured),
+    **cyclegan.factories(configured),
     **text_to_image.factories(configured),
 }.items():
     register(_name, _factory)
