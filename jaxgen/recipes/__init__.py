@@ -19,6 +19,7 @@ from jaxgen.recipes import (
     gan_ring8,
     likelihood,
     objective_recipes,
+    stargan,
     text_to_image,
 )
 from jaxgen.recipes.registry import configured, get, names, register
@@ -36,6 +37,7 @@ for _name, _factory in {
     **adversarial_autoencoder.factories(configured),
     **cyclegan.factories(configured),
     **text_to_image.factories(configured),
+    **stargan.factories(configured),
 }.items():
     register(_name, _factory)
 

@@ -1,0 +1,212 @@
+"""StarGAN on the digits: are translations put in the requested domain, keeping their digit?
+
+    .venv/bin/python -m experiments.stargan.run [--steps N] [--workdir DIR] [--out DIR]
+        [--set key=value ...] [--tag NAME] [--quick]
+
+Choi et al. 2018 judge translations by a classifier of the target attributes trained on real
+images (their §4.5, Table 3 on RaFD) and by eye. Here the domains are known transformations
+of the digits (``jaxgen.data.multi_domain``: identity, rotated 90°, thickened, inverted). The
+experiment trains ``stargan_digits`` (``jaxgen.recipes.stargan``, with ``--set`` overrides)
+and then fits two classifiers on *real* images, every train digit in every domain
+(``jaxgen.metrics.features.classifier.fit``, the ``DigitClassifier`` network):
+
+- a domain classifier (labels 0 .. K − 1; its 10-way head's other logits learn to stay low);
+- a digit classifier over all domains (the digit class of a rotated, thickened or inverted
+  digit, without undoing the transformation).
+
+On the test split (never trained on), each digit x in each source domain s, T_s(x), is put into
+every other domain t: G(T_s(x), t). Reported: ``domain_accuracy`` (the domain classifier says
+t), ``digit_accuracy`` (the digit classifier says x's digit; acceptance: both ≥ 0.9), the same
+per target domain, both classifiers' accuracies on the real test images in all domains
+(their ceilings), and ``translation_error`` = mean |G(T_s(x), t) − T_t(x)| against
+``unchanged_error`` = mean |T_s(x) − T_t(x)|.
+
+Writes ``OUT/results_digits[_{tag}].json`` and ``OUT/translations_digits[_{tag}].png`` (each
+row one test input, in its source domain, then its translation into every domain, the own
+one included, then the true T_t(x) row). ``--quick``: the tiny preset for 20 steps (a smoke
+run).
+"""
+
+import argparse
+import json
+import pathlib
+import shutil
+import time
+
+import numpy as np
+
+from experiments.figures import save_figure
+
+FOLDER = pathlib.Path(__file__).parent
+DEFAULT_WORKDIR = pathlib.Path("runs") / "stargan"
+CLASSIFIER = {
+    "width": 32,
+    "feature_dim": 128,
+    "steps": 1500,
+    "batch_size": 128,
+    "learning_rate": 2e-3,
+    "shift": 0,
+    "seed": 0,
+}
+FIGURE_ROWS = 8
+
+
+def all_domains(images, labels, num_domains):
+    """Every image in every domain: ``(images [K·n, ...], domains [K·n], labels [K·n])``."""
+    from jaxgen.data import multi_domain
+
+    domains = np.repeat(np.arange(num_domains), len(images))
+    tiled = np.tile(images, (num_domains, 1, 1, 1))
+    return multi_domain.transform(tiled, domains), domains, np.tile(labels, num_domains)
+
+
+def fit_classifiers(config, steps):
+    """The domain and the digit classifier, fitted on real train digits in every domain."""
+    from jaxgen.data.captioned import signed_split
+    from jaxgen.metrics.features import classifier
+
+    images, labels = signed_split(config.data, "train", config.image_size)
+    images, domains, labels = all_domains(images, labels, config.num_domains)
+    settings = {**CLASSIFIER, "steps": steps}
+    return settings, {
+        "domain": classifier.fit(settings, images, domains),
+        "digit": classifier.fit(settings, images, labels),
+    }
+
+
+def evaluate(recipe, state, settings, classifiers):
+    """The numbers of the module docstring on the test split."""
+    from jaxgen.data import multi_domain
+    from jaxgen.data.captioned import signed_split
+    from jaxgen.metrics.features import classifier
+    from jaxgen.recipes.stargan import translate
+
+    config = recipe.config
+    k = config.num_domains
+    images, labels = signed_split(config.data, "test", config.image_size)
+    real, real_domains, real_labels = all_domains(images, labels, k)
+    results = {
+        "real_domain_accuracy": classifier.accuracy(
+            settings, classifiers["domain"], real, real_domains
+        ),
+        "real_digit_accuracy": classifier.accuracy(
+            settings, classifiers["digit"], real, real_labels
+        ),
+    }
+    sources, targets = np.meshgrid(np.arange(k), np.arange(k), indexing="ij")
+    pairs = [(s, t) for s, t in zip(sources.ravel(), targets.ravel(), strict=True) if s != t]
+    domain_hits, digit_hits, errors, unchanged = [], [], [], []
+    per_target = {t: [] for t in range(k)}
+    for s, t in pairs:
+        inputs = multi_domain.transform(images, np.full(len(images), s))
+        truth = multi_domain.transform(images, np.full(len(images), t))
+        fake = np.asarray(translate(recipe, state, inputs, t))
+        domain_logits = classifier.predict(settings, classifiers["domain"], fake)["logits"]
+        digit_logits = classifier.predict(settings, classifiers["digit"], fake)["logits"]
+        domain_hit = domain_logits.argmax(1) == t
+        digit_hit = digit_logits.argmax(1) == labels
+        domain_hits.append(domain_hit)
+        digit_hits.append(digit_hit)
+        per_target[t].append((domain_hit, digit_hit))
+        errors.append(np.abs(fake - truth).mean())
+        unchanged.append(np.abs(inputs - truth).mean())
+    results |= {
+        "domain_accuracy": float(np.mean(domain_hits)),
+        "digit_accuracy": float(np.mean(digit_hits)),
+        "translation_error": float(np.mean(errors)),
+        "unchanged_error": float(np.mean(unchanged)),
+        "per_target": {
+            multi_domain.DOMAINS[t]: {
+                "domain_accuracy": float(np.mean([d for d, _ in hits])),
+                "digit_accuracy": float(np.mean([g for _, g in hits])),
+            }
+            for t, hits in per_target.items()
+        },
+        "test_images": len(images),
+        "translations": len(images) * len(pairs),
+    }
+    return results
+
+
+def figure(recipe, state, path, title):
+    """One test input per row (in domain ``row mod K``) and its translation into every domain;
+    the last row of each pair shows the known targets T_t(x)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from jaxgen.data import multi_domain
+    from jaxgen.data.captioned import signed_split
+    from jaxgen.recipes.stargan import translate
+
+    k = recipe.config.num_domains
+    images, _ = signed_split(recipe.config.data, "test", recipe.config.image_size)
+    chosen = images[:: len(images) // FIGURE_ROWS][:FIGURE_ROWS]
+    source = np.arange(FIGURE_ROWS) % k
+    inputs = multi_domain.transform(chosen, source)
+    fig, axes = plt.subplots(FIGURE_ROWS, 1 + 2 * k, figsize=(1.0 * (1 + 2 * k), FIGURE_ROWS))
+    for t in range(k):
+        fakes = np.asarray(translate(recipe, state, inputs, t))
+        truth = multi_domain.transform(chosen, np.full(FIGURE_ROWS, t))
+        for row in range(FIGURE_ROWS):
+            axes[row, 1 + t].imshow(fakes[row, ..., 0], cmap="gray", vmin=-1, vmax=1)
+            axes[row, 1 + k + t].imshow(truth[row, ..., 0], cmap="gray", vmin=-1, vmax=1)
+        axes[0, 1 + t].set_title(f"G(x, {multi_domain.DOMAINS[t][:5]})", fontsize=7)
+        axes[0, 1 + k + t].set_title(f"T: {multi_domain.DOMAINS[t][:5]}", fontsize=7)
+    for row in range(FIGURE_ROWS):
+        axes[row, 0].imshow(inputs[row, ..., 0], cmap="gray", vmin=-1, vmax=1)
+    axes[0, 0].set_title("input", fontsize=7)
+    for ax in axes.ravel():
+        ax.set_axis_off()
+    fig.suptitle(title, fontsize=8)
+    save_figure(fig, path)
+    plt.close(fig)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--steps", type=int, default=None)
+    parser.add_argument("--workdir", type=pathlib.Path, default=DEFAULT_WORKDIR)
+    parser.add_argument("--out", type=pathlib.Path, default=FOLDER)
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    parser.add_argument("--tag", default="")
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args(argv)
+
+    from jaxgen.recipes import registry, stargan
+    from jaxgen.train import train
+
+    overrides = dict(item.split("=", 1) for item in args.set)
+    overrides = {key: json.loads(value) for key, value in overrides.items()}
+    if args.steps is not None:
+        overrides["steps"] = args.steps
+    preset = "tiny" if args.quick else "default"
+    recipe = stargan.factories(registry.configured)["stargan_digits"](preset=preset, **overrides)
+    workdir = args.workdir.resolve() / (args.tag or preset)
+    shutil.rmtree(workdir, ignore_errors=True)
+    start = time.time()
+    state = train(recipe, str(workdir), progress=False)
+    train_seconds = time.time() - start
+    start = time.time()
+    classifier_steps = 100 if args.quick else CLASSIFIER["steps"]
+    settings, classifiers = fit_classifiers(recipe.config, classifier_steps)
+    results = evaluate(recipe, state, settings, classifiers)
+    results |= {
+        "steps": int(state.step),
+        "train_seconds": round(train_seconds, 1),
+        "evaluation_seconds": round(time.time() - start, 1),
+        "classifier": settings,
+        "config": recipe.config.to_dict(),
+    }
+    suffix = f"_{args.tag}" if args.tag else ""
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / f"results_digits{suffix}.json").write_text(json.dumps(results, indent=1) + "\n")
+    title = f"stargan_digits, {int(state.step)} steps: domain {results['domain_accuracy']:.3f}"
+    title += f", digit {results['digit_accuracy']:.3f}"
+    figure(recipe, state, args.out / f"translations_digits{suffix}.png", title)
+    print(json.dumps({k: v for k, v in results.items() if k not in ("config", "classifier")}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,145 @@
+"""StarGAN: one generator translates an image into any of K domains, under WGAN-GP.
+
+Choi, Choi, Kim, Ha, Kim & Choo 2018, "StarGAN: Unified Generative Adversarial Networks for
+Multi-Domain Image-to-Image Translation", CVPR, §3.1 and §4 (the WGAN-GP form, Eq. 8), as in
+the authors' code (``solver.py``: ``train``). For a real x of domain c (``batch["image"]``,
+``batch["domain"]``) and a target domain c' ≠ c drawn uniformly from the other K − 1 with the
+key, the fake is G(x, c') and, with D_src(x) the critic's mean output over its patches and
+D_cls(x) its domain logits (``jaxgen.nn.stargan``):
+
+    L_D = −D_src(x) + D_src(G(x, c')) + λ_gp·(‖∇_x̂ D_src(x̂)‖ − 1)² + λ_cls·CE(D_cls(x), c)
+    L_G = −D_src(G(x, c')) + λ_cls·CE(D_cls(G(x, c')), c') + λ_rec·‖x − G(G(x, c'), c)‖₁
+
+each averaged over the batch, with x̂ = ε·x + (1 − ε)·G(x, c'), ε ~ U[0, 1] per example
+(Eq. 1-3, 5-7; ``jaxgen.losses.wasserstein`` and ``jaxgen.losses.regularizers.
+gradient_penalty``), CE the softmax cross-entropy of the one true domain (the paper's
+single-dataset form; its CelebA attributes are several binary labels, a sigmoid cross-entropy
+each) and ‖·‖₁ the mean absolute difference per pixel (the code's ``torch.mean(torch.abs(...))``).
+λ_cls = 1, λ_rec = 10, λ_gp = 10 are the paper's. The critic score is the mean over patches
+(the paper writes D_src(x) as one number); the code's penalty differentiates the *sum* over
+its 2×2 patches, four times this gradient.
+
+The paper draws c' by shuffling the batch's labels, so some c' equal c; here c' ≠ c always
+(``target_domains``), so every fake is a translation. The paper's step is 5 critic updates per
+generator update (``jaxgen.game.alternating(..., d_steps=5)``), Adam(1e-4, β1 = 0.5, β2 =
+0.999). The networks have no batch statistics: the model state passes through unchanged.
+
+Metrics (unweighted): ``critic_real`` and ``critic_fake`` (mean D_src), ``d_penalty`` (mean
+(‖∇‖ − 1)²), ``class_loss_real`` and ``class_loss_fake``, ``reconstruction`` (the L1 term),
+``class_real`` (D_cls's accuracy on the real domains) and ``class_fake`` (on the targets).
+"""
+
+import jax
+import jax.numpy as jnp
+import optax
+
+from jaxgen.losses import wasserstein
+from jaxgen.losses.regularizers import gradient_penalty
+from jaxgen.types import Pair
+
+CLASS_WEIGHT = 1.0  # λ_cls
+RECONSTRUCTION_WEIGHT = 10.0  # λ_rec
+PENALTY_WEIGHT = 10.0  # λ_gp
+
+
+def target_domains(key, domains: jax.Array, num_domains: int) -> jax.Array:
+    """A target for each of ``domains`` ``[B]``, uniform over the K − 1 other domains."""
+    offsets = jax.random.randint(key, domains.shape, 1, num_domains, domains.dtype)
+    return (domains + offsets) % num_domains
+
+
+def reconstruction_loss(real: jax.Array, reconstructed: jax.Array) -> jax.Array:
+    """``mean |x − G(G(x, c'), c)|`` over every pixel of the batch (Eq. 4)."""
+    return jnp.mean(jnp.abs(real - reconstructed))
+
+
+def classification_loss(logits: jax.Array, domains: jax.Array) -> jax.Array:
+    """Mean softmax cross-entropy of the domain ``logits`` ``[B, K]`` at ``domains`` ``[B]``
+    (Eq. 2 and 3)."""
+    return jnp.mean(optax.softmax_cross_entropy_with_integer_labels(logits, domains))
+
+
+def critic_scores(patch_outputs: jax.Array) -> jax.Array:
+    """D_src's score per example: the mean of its patch outputs ``[B, h, w, 1]`` → ``[B]``."""
+    return jnp.mean(patch_outputs.reshape(patch_outputs.shape[0], -1), axis=1)
+
+
+def init_params(generator, discriminator, key, images, domains) -> Pair:
+    """``Pair(g=G's "params", d=D's "params")`` for ``images`` ``[B, H, W, C]`` and ``domains``
+    ``[B]``."""
+    g_key, d_key = jax.random.split(key)
+    return Pair(
+        generator.init(g_key, images, domains)["params"],
+        discriminator.init(d_key, images)["params"],
+    )
+
+
+def translate(generator, g_params, images: jax.Array, domains: jax.Array) -> jax.Array:
+    """G(x, c'): ``images`` ``[B, H, W, C]`` translated into ``domains`` ``[B]``."""
+    return generator.apply({"params": g_params}, images, domains)
+
+
+def stargan(
+    generator,
+    discriminator,
+    *,
+    num_domains: int,
+    class_weight: float = CLASS_WEIGHT,
+    reconstruction_weight: float = RECONSTRUCTION_WEIGHT,
+    penalty_weight: float = PENALTY_WEIGHT,
+    data_key: str = "image",
+    domain_key: str = "domain",
+):
+    """The StarGAN game ``losses(params, model_state, batch, key)`` (module docstring).
+
+    Args:
+      generator: Flax module, ``generator(images [B, H, W, C], domains [B]) -> images``
+        (``jaxgen.nn.stargan.StarGANGenerator``).
+      discriminator: Flax module, ``discriminator(images) -> (patch outputs [B, ...], domain
+        logits [B, K])`` (``jaxgen.nn.stargan.StarGANDiscriminator``).
+      num_domains: K ≥ 2.
+      class_weight, reconstruction_weight, penalty_weight: λ_cls, λ_rec, λ_gp.
+      data_key, domain_key: the batch entries of the images and their int domains.
+    """
+    if num_domains < 2:
+        raise ValueError(f"StarGAN needs at least 2 domains, got {num_domains}")
+
+    def losses(params, model_state, batch, key):
+        real, source = batch[data_key], batch[domain_key]
+        target_key, penalty_key = jax.random.split(key)
+        target = target_domains(target_key, source, num_domains)
+
+        def judge(images):
+            patch_outputs, logits = discriminator.apply({"params": params.d}, images)
+            return critic_scores(patch_outputs), logits
+
+        fake = translate(generator, params.g, real, target)
+        real_scores, real_logits = judge(real)
+        fake_scores, fake_logits = judge(fake)
+        penalty = gradient_penalty(lambda x: judge(x)[0], real, fake, penalty_key)
+        class_loss_real = classification_loss(real_logits, source)
+        loss_d = (
+            jnp.mean(wasserstein.critic_loss(real_scores, fake_scores))
+            + penalty_weight * jnp.mean(penalty)
+            + class_weight * class_loss_real
+        )
+        reconstruction = reconstruction_loss(real, translate(generator, params.g, fake, source))
+        class_loss_fake = classification_loss(fake_logits, target)
+        loss_g = (
+            jnp.mean(wasserstein.generator_loss(fake_scores))
+            + class_weight * class_loss_fake
+            + reconstruction_weight * reconstruction
+        )
+        metrics = {
+            "critic_real": jnp.mean(real_scores),
+            "critic_fake": jnp.mean(fake_scores),
+            "d_penalty": jnp.mean(penalty),
+            "class_loss_real": class_loss_real,
+            "class_loss_fake": class_loss_fake,
+            "reconstruction": reconstruction,
+            "class_real": jnp.mean(jnp.argmax(real_logits, -1) == source),
+            "class_fake": jnp.mean(jnp.argmax(fake_logits, -1) == target),
+        }
+        return Pair(loss_g, loss_d), (model_state, metrics)
+
+    return losses

@@ -1,0 +1,132 @@
+"""StarGAN's networks: one generator for every target domain, a discriminator with two heads.
+
+Choi, Choi, Kim, Ha, Kim & Choo 2018, "StarGAN: Unified Generative Adversarial Networks for
+Multi-Domain Image-to-Image Translation", CVPR, Appendix 7.2 (Tables 4 and 5), as in the
+authors' PyTorch code (``model.py``: ``Generator``, ``Discriminator``). With ``width`` w and K
+domains:
+
+- ``StarGANGenerator(x, c')``: the target domain's one-hot c' tiled into K constant channels
+  and concatenated to the image; Conv 7×7 w (zero pad 3) → IN → ReLU; per downsampling
+  i = 1 .. n: Conv 4×4 stride 2 (pad 1) of w·2^i → IN → ReLU; ``num_blocks`` residual blocks
+  (``jaxgen.nn.cyclegan.ResnetBlock``); per upsampling: ConvTranspose 4×4 stride 2 → IN →
+  ReLU; Conv 7×7 (zero pad 3) to the image's channels → tanh. The paper: w = 64, n = 2, six
+  blocks.
+- ``StarGANDiscriminator(x)``: per downsampling i = 0 .. n − 1, Conv 4×4 stride 2 (pad 1) of
+  w·2^i → LeakyReLU 0.01 (no normalization: WGAN-GP's critic); then two heads on the
+  ``[B, h, w, 2^(n−1)·w]`` features, h = H / 2^n: D_src, Conv 3×3 (pad 1, no bias) to one raw
+  critic output per patch ``[B, h, w, 1]``, and D_cls, a Conv of kernel h × w (no padding, no
+  bias) to the K domain logits ``[B, K]``. The paper: w = 64, n = 6 at 128² (2×2 patches).
+
+Differences from the authors' code: instance normalization here has no learned scale and bias
+and the residual blocks pad by reflection (``jaxgen.nn.cyclegan``'s, shared with CycleGAN); the
+code's ``InstanceNorm2d(affine=True, track_running_stats=True)`` has both and zero padding.
+Kernels start as Flax's default (LeCun normal, drawn flat: ``jaxgen.nn.initializers``; the
+blocks': N(0, 0.02²)), the code's PyTorch defaults being similar in scale.
+
+The ``tiny`` sizes for 8×8 images (``jaxgen.recipes.stargan``): ``StarGANGenerator(K, width=8,
+num_downsamplings=0, num_blocks=1, outer_kernel=3)`` and ``StarGANDiscriminator(K, width=8,
+num_downsamplings=2)``.
+"""
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+
+from jaxgen.nn.cyclegan import ResnetBlock, instance_norm
+from jaxgen.nn.initializers import lecun_normal
+from jaxgen.nn.layers import ConvTranspose
+
+
+def _conv(features, kernel, stride=1, pad=0, use_bias=True):
+    return nn.Conv(
+        features,
+        (kernel, kernel),
+        strides=(stride, stride),
+        padding=((pad, pad), (pad, pad)),
+        use_bias=use_bias,
+        kernel_init=lecun_normal(),
+    )
+
+
+def domain_channels(images: jax.Array, domains: jax.Array, num_domains: int) -> jax.Array:
+    """``images`` ``[B, H, W, C]`` with the one-hot of ``domains`` ``[B]`` appended as K
+    constant channels: ``[B, H, W, C + K]``."""
+    onehot = jax.nn.one_hot(domains, num_domains, dtype=images.dtype)
+    maps = jnp.broadcast_to(onehot[:, None, None, :], (*images.shape[:3], num_domains))
+    return jnp.concatenate([images, maps], axis=-1)
+
+
+class StarGANGenerator(nn.Module):
+    """``(images [B, H, W, C] in [−1, 1], target domains int [B]) → images [B, H, W, C]``.
+
+    Attributes:
+      num_domains: K.
+      width: channels of the first convolution (the paper: 64).
+      num_downsamplings: stride-2 convolutions (the paper: 2); H and W must be divisible by
+        2^num_downsamplings.
+      num_blocks: residual blocks at the lowest resolution (the paper: 6).
+      outer_kernel: the side of the first and the last convolution (the paper: 7; odd).
+    """
+
+    num_domains: int
+    width: int = 64
+    num_downsamplings: int = 2
+    num_blocks: int = 6
+    outer_kernel: int = 7
+
+    @nn.compact
+    def __call__(self, images, domains):
+        factor = 2**self.num_downsamplings
+        if images.ndim != 4 or images.shape[1] % factor or images.shape[2] % factor:
+            raise ValueError(
+                f"StarGANGenerator needs images [batch, H, W, C] with H and W divisible by "
+                f"2^num_downsamplings = {factor}, got shape {images.shape}"
+            )
+        if domains.shape != images.shape[:1]:
+            raise ValueError(f"domains must be [{images.shape[0]}], got shape {domains.shape}")
+        pad = self.outer_kernel // 2
+        x = domain_channels(images, domains, self.num_domains)
+        y = nn.relu(instance_norm(_conv(self.width, self.outer_kernel, pad=pad)(x)))
+        for i in range(1, self.num_downsamplings + 1):
+            y = nn.relu(instance_norm(_conv(self.width * 2**i, 4, stride=2, pad=1)(y)))
+        for _ in range(self.num_blocks):
+            y = ResnetBlock()(y)
+        for i in reversed(range(self.num_downsamplings)):
+            y = nn.relu(instance_norm(ConvTranspose(self.width * 2**i, (4, 4), (2, 2))(y)))
+        return jnp.tanh(_conv(images.shape[-1], self.outer_kernel, pad=pad)(y))
+
+
+class StarGANDiscriminator(nn.Module):
+    """``images [B, H, W, C] → (critic outputs per patch [B, h, w, 1], domain logits [B, K])``.
+
+    Attributes:
+      num_domains: K.
+      width: channels of the first convolution (the paper: 64), doubled at each further one.
+      num_downsamplings: stride-2 convolutions (the paper: 6 at 128²); H and W must be
+        divisible by 2^num_downsamplings.
+    """
+
+    num_domains: int
+    width: int = 64
+    num_downsamplings: int = 6
+
+    @nn.compact
+    def __call__(self, images):
+        factor = 2**self.num_downsamplings
+        if images.ndim != 4 or images.shape[1] % factor or images.shape[2] % factor:
+            raise ValueError(
+                f"StarGANDiscriminator needs images [batch, H, W, C] with H and W divisible by "
+                f"2^num_downsamplings = {factor}, got shape {images.shape}"
+            )
+        y = images
+        for i in range(self.num_downsamplings):
+            y = nn.leaky_relu(_conv(self.width * 2**i, 4, stride=2, pad=1)(y), 0.01)
+        critic = _conv(1, 3, pad=1, use_bias=False)(y)
+        classifier = nn.Conv(
+            self.num_domains,
+            y.shape[1:3],
+            padding="VALID",
+            use_bias=False,
+            kernel_init=lecun_normal(),
+        )
+        return critic, classifier(y).reshape(images.shape[0], self.num_domains)

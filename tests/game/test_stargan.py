@@ -1,0 +1,123 @@
+"""The StarGAN game against a hand computation, its target domains, and its networks' shapes."""
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from jaxgen.game import stargan
+from jaxgen.nn.stargan import StarGANDiscriminator, StarGANGenerator
+from jaxgen.types import Pair
+
+
+class ScaleShift(nn.Module):
+    """G(x, c) = a[c]·x + b[c]: a generator whose translations are easy to write by hand."""
+
+    num_domains: int
+
+    @nn.compact
+    def __call__(self, images, domains):
+        a = self.param("a", nn.initializers.ones, (self.num_domains,))
+        b = self.param("b", nn.initializers.zeros, (self.num_domains,))
+        return a[domains][:, None, None, None] * images + b[domains][:, None, None, None]
+
+
+class QuadraticCritic(nn.Module):
+    """Patch outputs w ⊙ x² (one patch per pixel, so D_src(x) = mean w ⊙ x² and
+    ∇_x D_src = 2 w ⊙ x / #pixels) and linear domain logits x·V."""
+
+    num_domains: int
+
+    @nn.compact
+    def __call__(self, images):
+        w = self.param("w", nn.initializers.normal(1.0), images.shape[1:])
+        v = self.param("v", nn.initializers.normal(1.0), (images[0].size, self.num_domains))
+        return w * images**2, images.reshape(images.shape[0], -1) @ v
+
+
+def _cross_entropy(logits, labels):
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    return -log_probs[np.arange(len(labels)), labels]
+
+
+def test_losses_equal_a_hand_computation():
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1, 1, (3, 2, 2, 1)).astype(np.float32)
+    source = np.array([0, 1, 1], np.int32)
+    a, b = np.array([0.5, -1.5], np.float32), np.array([0.1, 0.3], np.float32)
+    w = rng.normal(size=(2, 2, 1)).astype(np.float32)
+    v = rng.normal(size=(4, 2)).astype(np.float32)
+    params = Pair({"a": a, "b": b}, {"w": w, "v": v})
+    game = jax.jit(stargan.stargan(ScaleShift(2), QuadraticCritic(2), num_domains=2))
+    key = jax.random.PRNGKey(7)
+    (loss_g, loss_d), (state, metrics) = game(
+        params, Pair({}, {}), {"image": x, "domain": source}, key
+    )
+    assert state == Pair({}, {})
+
+    # With two domains the target is the other one; by hand, in float64:
+    target = 1 - source
+    x64, a64, b64, w64, v64 = (np.float64(t) for t in (x, a, b, w, v))
+
+    def g(images, domains):
+        return a64[domains][:, None, None, None] * images + b64[domains][:, None, None, None]
+
+    def score(images):
+        return (w64 * images**2).reshape(3, -1).mean(axis=1)
+
+    fake = g(x64, target)
+    reconstruction = np.abs(x64 - g(fake, source)).mean()
+    class_real = _cross_entropy(x64.reshape(3, -1) @ v64, source).mean()
+    class_fake = _cross_entropy(fake.reshape(3, -1) @ v64, target).mean()
+    _, penalty_key = jax.random.split(key)
+    eps = np.float64(jax.random.uniform(penalty_key, (3, 1, 1, 1)))
+    interpolates = eps * x64 + (1 - eps) * fake
+    gradient = 2 * w64 * interpolates / 4
+    penalty = (np.sqrt((gradient**2).reshape(3, -1).sum(axis=1)) - 1) ** 2
+    expected_d = np.mean(score(fake) - score(x64)) + 10 * penalty.mean() + class_real
+    expected_g = -score(fake).mean() + class_fake + 10 * reconstruction
+
+    np.testing.assert_allclose(metrics["reconstruction"], reconstruction, rtol=1e-6)
+    np.testing.assert_allclose(metrics["class_loss_real"], class_real, rtol=1e-5)
+    np.testing.assert_allclose(metrics["class_loss_fake"], class_fake, rtol=1e-5)
+    np.testing.assert_allclose(metrics["d_penalty"], penalty.mean(), rtol=1e-5)
+    np.testing.assert_allclose(loss_d, expected_d, rtol=1e-5)
+    np.testing.assert_allclose(loss_g, expected_g, rtol=1e-5)
+    real_logits = x64.reshape(3, -1) @ v64
+    np.testing.assert_allclose(metrics["class_real"], np.mean(real_logits.argmax(1) == source))
+
+
+def test_target_domains_differ_from_the_source_and_cover_the_others():
+    source = jnp.asarray(np.arange(4000) % 4, jnp.int32)
+    target = np.asarray(stargan.target_domains(jax.random.PRNGKey(0), source, 4))
+    assert np.all(target != np.asarray(source))
+    for c in range(4):  # each of the 3 others about 1/3 of the time (1000 draws per source)
+        counts = np.bincount(target[np.asarray(source) == c], minlength=4)
+        assert counts[c] == 0 and np.all(np.abs(np.delete(counts, c) - 1000 / 3) < 60), counts
+    with pytest.raises(ValueError, match="at least 2 domains"):
+        stargan.stargan(ScaleShift(1), QuadraticCritic(1), num_domains=1)
+
+
+def test_networks_read_the_target_domain_and_have_two_heads():
+    generator = StarGANGenerator(3, width=4, num_downsamplings=1, num_blocks=1, outer_kernel=3)
+    discriminator = StarGANDiscriminator(3, width=4, num_downsamplings=2)
+    images = jax.random.uniform(jax.random.PRNGKey(0), (2, 8, 8, 1), minval=-1, maxval=1)
+
+    @jax.jit  # one compilation instead of one per operation
+    def run(images):
+        domains = jnp.array([0, 2], jnp.int32)
+        params = stargan.init_params(
+            generator, discriminator, jax.random.PRNGKey(1), images, domains
+        )
+        out = stargan.translate(generator, params.g, images, domains)
+        other = stargan.translate(generator, params.g, images, jnp.array([1, 2], jnp.int32))
+        return out, other, discriminator.apply({"params": params.d}, images)
+
+    out, other, (patches, logits) = run(images)
+    assert out.shape == images.shape and float(jnp.max(jnp.abs(out))) <= 1
+    assert not np.allclose(out[0], other[0]) and np.allclose(out[1], other[1])
+    assert patches.shape == (2, 2, 2, 1) and logits.shape == (2, 3)
+    with pytest.raises(ValueError, match="divisible"):
+        jax.eval_shape(generator.init, jax.random.PRNGKey(0), images[:, :7, :7], images[:, 0, 0, 0])

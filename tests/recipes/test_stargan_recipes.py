@@ -1,0 +1,102 @@
+"""The StarGAN recipes: the digit domains, a tiny run without NaN, exact resume, sampling."""
+
+import json
+import shutil
+
+import jax
+import numpy as np
+import pytest
+
+from jaxgen import UserError
+from jaxgen.data import multi_domain, offline
+from jaxgen.data.captioned import signed_split
+from jaxgen.recipes import registry, stargan
+from jaxgen.train import train
+
+FACTORIES = stargan.factories(registry.configured)
+
+
+@pytest.fixture(scope="module")
+def recipe():
+    return FACTORIES["stargan_digits"](preset="tiny")
+
+
+@pytest.fixture(scope="module")
+def straight_run(recipe, tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("stargan") / "straight"
+    return workdir, train(recipe, str(workdir), progress=False)
+
+
+def test_each_domain_is_its_transformation():
+    x = -np.ones((1, 3, 3, 1), np.float32)
+    x[0, 0, 2, 0] = 1.0  # ink in the top-right corner
+    rotated, thickened, inverted = (multi_domain.transform(x, [k])[0, ..., 0] for k in (1, 2, 3))
+    expected_rotated = -np.ones((3, 3), np.float32)
+    expected_rotated[0, 0] = 1.0  # anticlockwise: top-right goes to top-left
+    np.testing.assert_array_equal(rotated, expected_rotated)
+    expected_thick = -np.ones((3, 3), np.float32)
+    expected_thick[0:2, 1:3] = 1.0
+    np.testing.assert_array_equal(thickened, expected_thick)
+    np.testing.assert_array_equal(inverted, -x[0, ..., 0])
+    np.testing.assert_array_equal(multi_domain.transform(x, [0]), x)
+
+
+def test_batches_hold_transformed_digits_their_domain_and_label(recipe):
+    dataset = recipe.dataset("train")
+    batch = dataset.batch(5)
+    np.testing.assert_array_equal(batch["image"], dataset.batch(5)["image"])  # pure in position
+    images, labels = signed_split("digits", "train", 8)
+    # find each row's source digit: the one whose transformation it is
+    for image, domain, label in zip(batch["image"], batch["domain"], batch["label"], strict=True):
+        candidates = multi_domain.transform(images, np.full(len(images), domain))
+        rows = np.flatnonzero((np.abs(candidates - image) < 1e-6).all(axis=(1, 2, 3)))
+        assert len(rows) >= 1 and label in labels[rows]
+    everything = next(dataset.epoch(len(offline.split_arrays("digits", "train", 8)[1])))
+    assert np.all(np.abs(np.bincount(everything["domain"], minlength=4) / 1438 - 0.25) < 0.04)
+    with pytest.raises(UserError, match="a digit domain is made from an offline set"):
+        multi_domain.multi_domain_dataset("ring8", batch_size=8)
+
+
+def test_tiny_run_has_no_nan(straight_run, recipe):
+    workdir, state = straight_run
+    assert int(state.step) == recipe.config.steps == 20
+    for leaf in jax.tree.leaves(state.params):
+        assert np.all(np.isfinite(leaf))
+    records = [json.loads(line) for line in (workdir / "metrics.jsonl").read_text().splitlines()]
+    last = records[-1]
+    for name in ("loss_g", "loss_d", "reconstruction", "d_penalty", "class_fake"):
+        assert np.isfinite(last[name]), name
+
+
+def test_a_run_resumed_from_step_10_equals_the_uninterrupted_run(straight_run, recipe, tmp_path):
+    workdir, straight = straight_run
+    resumed_dir = tmp_path / "resumed"
+    shutil.copytree(workdir, resumed_dir)
+    shutil.rmtree(resumed_dir / "checkpoints" / "20")  # the step-10 checkpoint is the latest
+    resumed = train(recipe, str(resumed_dir), progress=False)
+    leaves_a, tree_a = jax.tree.flatten(straight)
+    leaves_b, tree_b = jax.tree.flatten(resumed)
+    assert tree_a == tree_b
+    for a, b in zip(leaves_a, leaves_b, strict=True):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))  # bit for bit
+
+
+def test_sample_puts_each_test_image_into_every_domain(straight_run, recipe):
+    _, state = straight_run
+    key, n = jax.random.PRNGKey(0), recipe.config.num_samples  # the grids' n: compiled once
+    samples = recipe.sample(state, key, n)
+    test = np.concatenate([b["image"] for b in recipe.dataset("test").epoch(512)])
+    order = np.asarray(jax.random.permutation(key, len(test)))
+    targets = np.arange(n) % 4
+    np.testing.assert_array_equal(samples["label"], targets)
+    expected = stargan.translate(recipe, state, test[order[np.arange(n) // 4]], targets)
+    np.testing.assert_allclose(samples["image"], expected, atol=1e-6)
+    with pytest.raises(UserError, match="domains must be in"):
+        stargan.translate(recipe, state, test[:2], 4)
+
+
+def test_config_errors_speak_to_the_user():
+    with pytest.raises(UserError, match="d_downsamplings"):
+        FACTORIES["stargan_digits"](preset="tiny", d_downsamplings=3)
+    with pytest.raises(UserError, match="num_domains"):
+        FACTORIES["stargan_digits"](preset="tiny", num_domains=5)
