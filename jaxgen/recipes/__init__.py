@@ -19,6 +19,7 @@ from jaxgen.recipes import (
     gan_ring8,
     likelihood,
     objective_recipes,
+    progressive,
     stargan,
     text_to_image,
 )
@@ -38,6 +39,7 @@ for _name, _factory in {
     **cyclegan.factories(configured),
     **text_to_image.factories(configured),
     **stargan.factories(configured),
+    **progressive.factories(configured),
 }.items():
     register(_name, _factory)
 

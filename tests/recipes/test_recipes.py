@@ -18,7 +18,13 @@ from jaxgen.train.mesh import put_batch
 # own files; cgan_cifar10 stands here for the conditional ones on TFDS labels. The recipes of
 # TRAINED_ELSEWHERE run the whole loop in their own test files; their siblings on other data
 # (cyclegan_mnist, gancls_mnist, stargan_mnist) run here.
-TRAINED_ELSEWHERE = {"aae_mnist", "cyclegan_digits", "gancls_digits", "stargan_digits"}
+TRAINED_ELSEWHERE = {
+    "aae_mnist",
+    "cyclegan_digits",
+    "gancls_digits",
+    "progressive_mnist",
+    "stargan_digits",
+}
 BASE_RECIPES = [
     name
     for name in recipes.names()
