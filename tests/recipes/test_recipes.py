@@ -16,14 +16,19 @@ from jaxgen.train.mesh import put_batch
 
 # The objective, likelihood, conditional and aae_mnist recipes are stepped or compared in their
 # own files; cgan_cifar10 stands here for the conditional ones on TFDS labels. The recipes of
-# TRAINED_ELSEWHERE run the whole loop in their own test files; their siblings on other data
-# (cyclegan_mnist, gancls_mnist, stargan_mnist) run here.
+# TRAINED_ELSEWHERE run the whole loop in their own test files; their siblings on mnist5k
+# (SAME_STEP_AS) differ from them only in the data, whose batches are checked below
+# (gancls_mnist has dcgan_mnist's networks, not dcgan_digits': it trains here).
 TRAINED_ELSEWHERE = {
     "aae_mnist",
     "cyclegan_digits",
     "gancls_digits",
     "progressive_mnist",
     "stargan_digits",
+}
+SAME_STEP_AS = {
+    "cyclegan_mnist": "cyclegan_digits",
+    "stargan_mnist": "stargan_digits",
 }
 BASE_RECIPES = [
     name
@@ -32,7 +37,28 @@ BASE_RECIPES = [
     and not likelihood.is_likelihood_recipe(name)
     and (name not in conditional_recipes.recipe_table() or name == "cgan_cifar10")
     and name not in TRAINED_ELSEWHERE
+    and name not in SAME_STEP_AS
 ]
+
+
+@pytest.mark.parametrize("name", sorted(SAME_STEP_AS))
+def test_mnist_siblings_differ_only_in_data_that_fits_the_step(name):
+    """The tiny presets of ``name`` and its digits sibling (trained in its own file) have one
+    config but for the data, and ``name``'s batches have the shapes and types its step takes."""
+    recipe, sibling = (
+        recipes.get(name, preset="tiny"),
+        recipes.get(SAME_STEP_AS[name], preset="tiny"),
+    )
+    differ = {
+        key
+        for key, value in recipe.config.to_dict().items()
+        if sibling.config.to_dict().get(key) != value
+    }
+    assert differ <= {"data"}, differ
+    example, batch = recipe.example_batch(), recipe.dataset("train").batch(0)
+    assert {key: (v.shape, v.dtype) for key, v in batch.items()} == {
+        key: (v.shape, v.dtype) for key, v in example.items()
+    }
 
 
 @pytest.mark.parametrize("name", BASE_RECIPES)
