@@ -91,8 +91,9 @@ def test_cli_sample_text(capsys, tmp_path, workdir):
     "overrides, message",
     [
         ({"interpolation": 1.5}, "interpolation"),
-        ({"condition": "concat"}, "reads a text, not condition"),
-        ({"objective": "wgan"}, "objective=wgan"),
+        ({"condition": "concat"}, "does not take condition"),
+        ({"objective": "began"}, "objective=began"),
+        ({"penalty": "r1", "d_norm": "none"}, "does not take penalty"),
         ({"text_features": 0}, "text_features"),
     ],
 )
