@@ -17,8 +17,9 @@ and then fits two classifiers on *real* images, every train digit in every domai
 On the test split (never trained on), each digit x in each source domain s, T_s(x), is put into
 every other domain t: G(T_s(x), t). Reported: ``domain_accuracy`` (the domain classifier says
 t), ``digit_accuracy`` (the digit classifier says x's digit; acceptance: both ≥ 0.9), the same
-per target domain, both classifiers' accuracies on the real test images in all domains
-(their ceilings), and ``translation_error`` = mean |G(T_s(x), t) − T_t(x)| against
+per target domain, the digit accuracy per (source, target) pair, both classifiers' accuracies
+on the real test images in all domains (their ceilings; the digit classifier's also per
+domain), and ``translation_error`` = mean |G(T_s(x), t) − T_t(x)| against
 ``unchanged_error`` = mean |T_s(x) − T_t(x)|.
 
 Writes ``OUT/results_digits[_{tag}].json`` and ``OUT/translations_digits[_{tag}].png`` (each
@@ -28,8 +29,10 @@ run).
 """
 
 import argparse
+import hashlib
 import json
 import pathlib
+import pickle
 import shutil
 import time
 
@@ -60,18 +63,34 @@ def all_domains(images, labels, num_domains):
     return multi_domain.transform(tiled, domains), domains, np.tile(labels, num_domains)
 
 
-def fit_classifiers(config, steps):
-    """The domain and the digit classifier, fitted on real train digits in every domain."""
+def fit_classifiers(config, steps, cache_dir):
+    """The domain and the digit classifier, fitted on real train digits in every domain.
+
+    Fitting is deterministic given the settings and the data, so the fitted classifiers are
+    kept in ``cache_dir`` (one pickle per setting) and reused by later runs.
+    """
+    import jax
+
     from jaxgen.data.captioned import signed_split
     from jaxgen.metrics.features import classifier
 
+    settings = {**CLASSIFIER, "steps": steps}
     images, labels = signed_split(config.data, "train", config.image_size)
     images, domains, labels = all_domains(images, labels, config.num_domains)
-    settings = {**CLASSIFIER, "steps": steps}
-    return settings, {
+    digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode())
+    for array in (images, domains, labels):
+        digest.update(np.ascontiguousarray(array).tobytes())
+    cache = cache_dir / f"classifiers_{digest.hexdigest()[:16]}.pkl"
+    if cache.exists():
+        return settings, pickle.loads(cache.read_bytes())
+    classifiers = {
         "domain": classifier.fit(settings, images, domains),
         "digit": classifier.fit(settings, images, labels),
     }
+    classifiers = jax.tree.map(np.asarray, classifiers)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    cache.write_bytes(pickle.dumps(classifiers))
+    return settings, classifiers
 
 
 def evaluate(recipe, state, settings, classifiers):
@@ -93,10 +112,17 @@ def evaluate(recipe, state, settings, classifiers):
             settings, classifiers["digit"], real, real_labels
         ),
     }
+    results["real_digit_accuracy_per_domain"] = {
+        multi_domain.DOMAINS[d]: classifier.accuracy(
+            settings, classifiers["digit"], real[real_domains == d], real_labels[real_domains == d]
+        )
+        for d in range(k)
+    }
     sources, targets = np.meshgrid(np.arange(k), np.arange(k), indexing="ij")
     pairs = [(s, t) for s, t in zip(sources.ravel(), targets.ravel(), strict=True) if s != t]
     domain_hits, digit_hits, errors, unchanged = [], [], [], []
     per_target = {t: [] for t in range(k)}
+    per_pair = {}  # digit accuracy of each source -> target
     for s, t in pairs:
         inputs = multi_domain.transform(images, np.full(len(images), s))
         truth = multi_domain.transform(images, np.full(len(images), t))
@@ -108,6 +134,7 @@ def evaluate(recipe, state, settings, classifiers):
         domain_hits.append(domain_hit)
         digit_hits.append(digit_hit)
         per_target[t].append((domain_hit, digit_hit))
+        per_pair[f"{multi_domain.DOMAINS[s]}->{multi_domain.DOMAINS[t]}"] = float(digit_hit.mean())
         errors.append(np.abs(fake - truth).mean())
         unchanged.append(np.abs(inputs - truth).mean())
     results |= {
@@ -122,6 +149,7 @@ def evaluate(recipe, state, settings, classifiers):
             }
             for t, hits in per_target.items()
         },
+        "digit_accuracy_per_pair": per_pair,
         "test_images": len(images),
         "translations": len(images) * len(pairs),
     }
@@ -190,7 +218,7 @@ def main(argv=None):
     train_seconds = time.time() - start
     start = time.time()
     classifier_steps = 100 if args.quick else CLASSIFIER["steps"]
-    settings, classifiers = fit_classifiers(recipe.config, classifier_steps)
+    settings, classifiers = fit_classifiers(recipe.config, classifier_steps, args.workdir.resolve())
     results = evaluate(recipe, state, settings, classifiers)
     results |= {
         "steps": int(state.step),

@@ -10,7 +10,9 @@ domains:
   i = 1 .. n: Conv 4×4 stride 2 (pad 1) of w·2^i → IN → ReLU; ``num_blocks`` residual blocks
   (``jaxgen.nn.cyclegan.ResnetBlock``); per upsampling: ConvTranspose 4×4 stride 2 → IN →
   ReLU; Conv 7×7 (zero pad 3) to the image's channels → tanh. The paper: w = 64, n = 2, six
-  blocks.
+  blocks. With ``skips`` (not in the paper), each upsampling's output is concatenated with the
+  encoder's features of the same resolution (U-Net skips: the last convolution also reads the
+  first one's output), a short path for the domains that change an image locally.
 - ``StarGANDiscriminator(x)``: per downsampling i = 0 .. n − 1, Conv 4×4 stride 2 (pad 1) of
   w·2^i → LeakyReLU 0.01 (no normalization: WGAN-GP's critic); then two heads on the
   ``[B, h, w, 2^(n−1)·w]`` features, h = H / 2^n: D_src, Conv 3×3 (pad 1, no bias) to one raw
@@ -66,6 +68,8 @@ class StarGANGenerator(nn.Module):
         2^num_downsamplings.
       num_blocks: residual blocks at the lowest resolution (the paper: 6).
       outer_kernel: the side of the first and the last convolution (the paper: 7; odd).
+      skips: concatenate each upsampling's output with the encoder's features of the same
+        resolution (U-Net skips; the paper: none).
     """
 
     num_domains: int
@@ -73,6 +77,7 @@ class StarGANGenerator(nn.Module):
     num_downsamplings: int = 2
     num_blocks: int = 6
     outer_kernel: int = 7
+    skips: bool = False
 
     @nn.compact
     def __call__(self, images, domains):
@@ -87,12 +92,16 @@ class StarGANGenerator(nn.Module):
         pad = self.outer_kernel // 2
         x = domain_channels(images, domains, self.num_domains)
         y = nn.relu(instance_norm(_conv(self.width, self.outer_kernel, pad=pad)(x)))
+        encoded = []
         for i in range(1, self.num_downsamplings + 1):
+            encoded.append(y)
             y = nn.relu(instance_norm(_conv(self.width * 2**i, 4, stride=2, pad=1)(y)))
         for _ in range(self.num_blocks):
             y = ResnetBlock()(y)
         for i in reversed(range(self.num_downsamplings)):
             y = nn.relu(instance_norm(ConvTranspose(self.width * 2**i, (4, 4), (2, 2))(y)))
+            if self.skips:
+                y = jnp.concatenate([y, encoded[i]], axis=-1)
         return jnp.tanh(_conv(images.shape[-1], self.outer_kernel, pad=pad)(y))
 
 

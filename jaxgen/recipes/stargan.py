@@ -10,7 +10,8 @@ thickened, inverted: ``jaxgen.data.multi_domain``), every example in one domain 
 constant input channels, downsampling, residual blocks with instance norm, upsampling, tanh)
 and discriminator (strided convolutions with LeakyReLU, a patch critic head D_src and a domain
 classifier head D_cls), sized by ``g_width``, ``g_downsamplings``, ``g_blocks``, ``d_width``
-and ``d_downsamplings`` (``jaxgen.nn.stargan``); the game ``jaxgen.game.stargan.stargan``
+and ``d_downsamplings``, with ``g_skips`` (off, as in the paper) adding U-Net skips to the
+generator (``jaxgen.nn.stargan``); the game ``jaxgen.game.stargan.stargan``
 (WGAN-GP, λ_cls = 1, λ_rec = 10, λ_gp = 10, targets c' ≠ c) and the paper's rule,
 ``alternating`` with ``d_steps`` = 5 critic updates per generator update, Adam(1e-4, β1 = 0.5,
 β2 = 0.999) for each player. One step reads ``d_steps`` stacked batches (one per critic update;
@@ -40,7 +41,12 @@ exists, with the attributes as the domains, the command is::
         --set steps=200000
 
 What to expect on the digits: ``experiments/stargan/README.md`` gives the measured domain and
-digit accuracies of the translations (the issue asks for at least 90% each).
+digit accuracies of the translations (the issue asks for at least 90% each). In every setting
+tried there (up to 4,000 steps) nearly all translations land in the requested domain but most
+do not keep their digit; the best, ``--set g_skips=true --set g_downsamplings=1 --set
+d_steps=2 --set g_learning_rate=5e-4 --set d_learning_rate=5e-4``, keeps it in 40% of the
+translations after 4,000 steps with seed 0 and in 18% with seed 1 (each seed's generator
+swaps the digit classes between some pair of domains, which the reconstruction loss allows).
 """
 
 import functools
@@ -87,6 +93,7 @@ def get_config(data_name: str) -> ml_collections.ConfigDict:
     c.g_downsamplings = 2  # the paper: 2
     c.g_blocks = 3  # the paper: 6
     c.g_outer_kernel = 7  # the first and last convolutions' side (the paper: 7; odd)
+    c.g_skips = False  # U-Net skips from the encoder to the decoder (the paper: none)
     c.d_width = 32  # the paper: 64
     c.d_downsamplings = 2 if data_name == "digits" else 4  # the paper: 6 (2×2 patches at 128²)
     c.class_weight = game_lib.CLASS_WEIGHT
@@ -140,6 +147,7 @@ def networks(config):
         config.g_downsamplings,
         config.g_blocks,
         config.g_outer_kernel,
+        config.g_skips,
     )
     discriminator = StarGANDiscriminator(config.num_domains, config.d_width, config.d_downsamplings)
     return generator, discriminator

@@ -121,3 +121,16 @@ def test_networks_read_the_target_domain_and_have_two_heads():
     assert patches.shape == (2, 2, 2, 1) and logits.shape == (2, 3)
     with pytest.raises(ValueError, match="divisible"):
         jax.eval_shape(generator.init, jax.random.PRNGKey(0), images[:, :7, :7], images[:, 0, 0, 0])
+
+
+def test_skips_give_the_decoder_the_encoders_features_of_the_same_resolution():
+    images, domains = jnp.zeros((2, 8, 8, 1)), jnp.zeros((2,), jnp.int32)
+    kernels = {}
+    for skips in (False, True):
+        generator = StarGANGenerator(
+            3, width=4, num_downsamplings=1, num_blocks=1, outer_kernel=3, skips=skips
+        )
+        params = jax.eval_shape(generator.init, jax.random.PRNGKey(0), images, domains)["params"]
+        kernels[skips] = params["Conv_2"]["kernel"].shape  # the last convolution
+    # 4 upsampled channels, plus the first convolution's 4 at 8×8 with skips
+    assert kernels == {False: (3, 3, 4, 1), True: (3, 3, 8, 1)}
