@@ -31,7 +31,6 @@ text. ``experiments/text_to_image`` measures whether the samples show the digit 
 properties their captions ask for.
 """
 
-import fcntl
 import functools
 import hashlib
 import json
@@ -55,7 +54,7 @@ from jaxgen.game.text_conditional import (
     reading_text,
     split_text_encoder,
 )
-from jaxgen.metrics.features.cache import cache_dir, write_atomically
+from jaxgen.metrics.features.cache import cache_dir, cached_weights, write_atomically
 from jaxgen.nn.text import ImageEncoder, TextEncoder, fit_joint_embedding
 from jaxgen.recipes import dcgan_digits, dcgan_mnist, gan
 from jaxgen.train import Recipe, TrainState, compile_step, data_mesh, make_train_step
@@ -303,16 +302,9 @@ def _load_or_train(**settings):
     directory = os.path.join(cache_dir(), "text_encoders")
     os.makedirs(directory, exist_ok=True)
     stem = os.path.join(directory, f"{config.data}-{config.image_size}-{key[:16]}")
-    with open(stem + ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # another process may be training it right now
-        if not os.path.exists(stem + ".json"):
-            _train_and_store(config, key, stem)
-    with open(stem + ".msgpack", "rb") as f:
-        weights = f.read()
-    with open(stem + ".json") as f:
-        record = json.load(f)
-    if hashlib.sha256(weights).hexdigest() != record["weights_sha256"]:
-        raise UserError(f"the cached text encoder {stem}.msgpack is corrupted; delete {stem}.*")
+    weights, record = cached_weights(
+        stem, "text encoder", lambda: _train_and_store(config, key, stem)
+    )
     ids = jnp.ones((1, captions.MAX_WORDS), jnp.int32)
     shapes = jax.eval_shape(text_encoder_of(config).init, jax.random.PRNGKey(0), ids)
     return flax.serialization.from_bytes(shapes, weights), record

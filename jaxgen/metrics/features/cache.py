@@ -92,20 +92,35 @@ def trained_classifier(name, *, progress=True):
     directory = os.path.join(cache_dir(), "classifiers")
     os.makedirs(directory, exist_ok=True)
     stem = os.path.join(directory, f"{name}-{key[:16]}")
+    weights, record = cached_weights(
+        stem,
+        f"{name} classifier",
+        lambda: _train_and_store(name, config, key, stem, progress),
+    )
+    template = _template(config)
+    return flax.serialization.from_bytes(template, weights), record
+
+
+def cached_weights(stem, what, train_and_store):
+    """``(weight bytes, record)`` stored at ``stem.msgpack`` / ``stem.json``, after
+    ``train_and_store()`` has written them if they are not there yet.
+
+    Concurrent first calls (pytest workers, several evaluations) wait on ``stem.lock`` instead
+    of training twice; weights whose SHA-256 is not the record's are a UserError naming
+    ``what``."""
     with open(stem + ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # another process may be training it right now
         if not os.path.exists(stem + ".json"):
-            _train_and_store(name, config, key, stem, progress)
+            train_and_store()
     with open(stem + ".msgpack", "rb") as f:
         weights = f.read()
     with open(stem + ".json") as f:
         record = json.load(f)
     if hashlib.sha256(weights).hexdigest() != record["weights_sha256"]:
         raise UserError(
-            f"the cached {name} classifier {stem}.msgpack is corrupted; delete {stem}.* to retrain"
+            f"the cached {what} {stem}.msgpack is corrupted; delete {stem}.* to retrain"
         )
-    template = _template(config)
-    return flax.serialization.from_bytes(template, weights), record
+    return weights, record
 
 
 def _template(config):
