@@ -1,7 +1,8 @@
 """InfoGAN on mnist5k: does the categorical code learn the digit classes without labels?
 
     .venv/bin/python -m experiments.infogan.run [--data mnist|digits] [--seeds 0,1,2,3,4]
-        [--steps N] [--workdir DIR] [--out DIR] [--report] [--quick]
+        [--steps N] [--set KEY=VALUE ...] [--tag NAME] [--workdir DIR] [--out DIR] [--report]
+        [--quick]
 
 Chen et al. 2016 (§7.1, Table 1 and Fig. 2) train InfoGAN on MNIST with a 10-way categorical
 code c1 and two continuous codes c2, c3, and report that c1 "can be used as a classifier that
@@ -21,7 +22,9 @@ It writes ``WORKDIR/{data}_seed{S}.json`` per seed as soon as it is done, then
 ``results_{data}.md`` and the latent traversals of the best seed (the paper's Fig. 2 c-d: one
 row per category of c1, in the order of their matched digits, c2 or c3 from −2 to 2, the
 other codes and z fixed per row) from every seed found there; ``--report`` only rewrites them.
-``--quick``: tiny presets, 10 steps, seeds 0 and 1 on digits (the test).
+``--quick``: tiny presets, 10 steps, seeds 0 and 1 on digits (the test). ``--set KEY=VALUE``
+changes the recipe's config (``jaxgen train``'s syntax); ``--tag NAME`` then keeps that
+variant's files apart: ``{data}_{NAME}_seed{S}.json``, ``results_{data}_{NAME}.md``, ...
 """
 
 import argparse
@@ -56,8 +59,12 @@ def matching(codes, labels, classes):
     return counts[rows, columns].sum() / len(codes), digit_of
 
 
-def run_seed(seed, data, steps, workdir, preset="default", per_category=PER_CATEGORY):
-    """Trains one seed and measures its codes; saves ``WORKDIR/{data}_seed{seed}``."""
+def run_seed(
+    seed, data, steps, workdir, preset="default", per_category=PER_CATEGORY, settings=(), tag=""
+):
+    """Trains one seed and measures its codes; saves ``WORKDIR/{data}[_{tag}]_seed{seed}``.
+
+    ``settings``: ``KEY=VALUE`` strings applied to the recipe's config after the preset."""
     from jaxgen import recipes
     from jaxgen.metrics import features
     from jaxgen.metrics.features.cache import signed_split
@@ -65,8 +72,10 @@ def run_seed(seed, data, steps, workdir, preset="default", per_category=PER_CATE
 
     began = time.perf_counter()
     overrides = {"preset": preset, "seed": seed, **({"steps": steps} if steps else {})}
+    overrides.update(setting.split("=", 1) for setting in settings)
     recipe = recipes.get(f"infogan_{data}", **overrides)
-    folder = workdir / f"{data}_seed{seed}"
+    name = f"{data}_{tag}" if tag else data
+    folder = workdir / f"{name}_seed{seed}"
     shutil.rmtree(folder, ignore_errors=True)
     state = train(recipe, str(folder), progress=False, log=lambda message: None)
     classes = recipe.config.info_categorical
@@ -91,6 +100,7 @@ def run_seed(seed, data, steps, workdir, preset="default", per_category=PER_CATE
         "code_error": 1 - accuracy,
         "digit_of_category": digit_of.tolist(),
         "generated_error": 1 - generated,
+        "settings": list(settings),
         # Q on the fakes it was trained with, as last logged: high while the code error on
         # real digits is high means c1 is recoverable but not the digit.
         "last_logged": last_logged(folder, ("code_accuracy", "code_mse", "d_real", "d_fake")),
@@ -98,8 +108,8 @@ def run_seed(seed, data, steps, workdir, preset="default", per_category=PER_CATE
         "seconds": time.perf_counter() - began,
     }
     # The figure's samples first: a JSON file is what marks a seed as done (load_results).
-    np.savez(workdir / f"{data}_seed{seed}.npz", **traversals(recipe, state, digit_of))
-    (workdir / f"{data}_seed{seed}.json").write_text(json.dumps(result, indent=1))
+    np.savez(workdir / f"{name}_seed{seed}.npz", **traversals(recipe, state, digit_of))
+    (workdir / f"{name}_seed{seed}.json").write_text(json.dumps(result, indent=1))
     print(
         f"{recipe.name} seed {seed}: code error {result['code_error']:.1%}, generated "
         f"{result['generated_error']:.1%}, {result['seconds']:.0f} s",
@@ -138,9 +148,9 @@ def traversals(recipe, state, digit_of):
     return out
 
 
-def load_results(workdir, data):
+def load_results(workdir, name):
     found = []
-    for path in sorted(workdir.glob(f"{data}_seed*.json")):
+    for path in sorted(workdir.glob(f"{name}_seed*.json")):
         with np.load(path.with_suffix(".npz")) as arrays:
             found.append((json.loads(path.read_text()), dict(arrays)))
     return sorted(found, key=lambda item: item[0]["seed"])
@@ -148,8 +158,11 @@ def load_results(workdir, data):
 
 def report(results, data) -> str:
     errors = np.array([result["code_error"] for result, _ in results])
+    settings = results[0][0].get("settings") or ["none (the recipe's defaults)"]
     lines = [
         f"# InfoGAN on {data}: the categorical code against the digit classes",
+        "",
+        f"Settings: {', '.join(f'`{setting}`' for setting in settings)}.",
         "",
         "| seed | steps | code error (Q on the real test split) | generated error | "
         "digit of each category of c1 | device | s |",
@@ -190,15 +203,17 @@ def figure(samples, name, seed):
     return fig
 
 
-def write_outputs(workdir, data, out):
-    results = load_results(workdir, data)
+def write_outputs(workdir, data, out, tag=""):
+    name = f"{data}_{tag}" if tag else data
+    results = load_results(workdir, name)
     if not results:
-        raise SystemExit(f"no seed of {data} is saved in {workdir}: run without --report first")
+        raise SystemExit(f"no seed of {name} is saved in {workdir}: run without --report first")
     text = report(results, data)
-    (out / f"results_{data}.md").write_text(text + "\n")
+    (out / f"results_{name}.md").write_text(text + "\n")
     best = min(results, key=lambda item: item[0]["code_error"])
-    for name, samples in best[1].items():
-        save_figure(figure(samples, name, best[0]["seed"]), out / f"traversal_{data}_{name}.png")
+    for code, samples in best[1].items():
+        path = out / f"traversal_{name}_{code}.png"
+        save_figure(figure(samples, code, best[0]["seed"]), path)
     print(text)
     return results
 
@@ -212,6 +227,8 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, default=0, help="generator steps (0: the recipe's)")
     parser.add_argument("--workdir", type=pathlib.Path, default=DEFAULT_WORKDIR)
     parser.add_argument("--out", type=pathlib.Path, default=FOLDER)
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    parser.add_argument("--tag", default="", help="names a --set variant's files")
     parser.add_argument("--report", action="store_true", help="train nothing: rewrite outputs")
     parser.add_argument("--quick", action="store_true", help="tiny presets, 10 steps, for tests")
     args = parser.parse_args(argv)
@@ -219,15 +236,22 @@ def main(argv=None):
         seeds = [int(seed) for seed in args.seeds.split(",") if seed.strip()]
     except ValueError:
         parser.error(f"--seeds {args.seeds!r}: expected integers such as 0,1,2")
+    bad = [setting for setting in args.set if "=" not in setting]
+    if bad:
+        parser.error(f"--set {bad[0]!r}: expected KEY=VALUE, e.g. --set info_noise=normal")
+    if args.set and not args.tag:
+        parser.error("--set changes the recipe: name the variant with --tag NAME")
+    if args.tag and not args.tag.isidentifier():
+        parser.error(f"--tag {args.tag!r}: use letters, digits and _ only")
     args.workdir.mkdir(parents=True, exist_ok=True)
     args.out.mkdir(parents=True, exist_ok=True)
     if not args.report:
         for seed in seeds:
             if args.quick:
-                run_seed(seed, args.data, 10, args.workdir, preset="tiny", per_category=20)
+                run_seed(seed, args.data, 10, args.workdir, "tiny", 20, args.set, args.tag)
             else:
-                run_seed(seed, args.data, args.steps, args.workdir)
-    return write_outputs(args.workdir, args.data, args.out)
+                run_seed(seed, args.data, args.steps, args.workdir, settings=args.set, tag=args.tag)
+    return write_outputs(args.workdir, args.data, args.out, args.tag)
 
 
 if __name__ == "__main__":

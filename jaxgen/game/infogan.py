@@ -1,6 +1,7 @@
 """InfoGAN: a GAN whose latent codes must be recoverable from its samples (Chen et al. 2016).
 
-The generator reads [z, onehot(c₁), c₂ … c_{1+C}]: noise z ~ N(0, I), one categorical code
+The generator reads [z, onehot(c₁), c₂ … c_{1+C}]: noise z ~ N(0, I) or U(−1, 1) (``noise``;
+the authors' MNIST code draws 62 uniform values), one categorical code
 c₁ ~ Cat(K) (uniform) and C continuous codes c_j ~ U(−1, 1) (the paper's MNIST setting is
 K = 10, C = 2). A recognition network Q, a head on the discriminator's body
 (``jaxgen.nn.conditioning.InfoQHead``), predicts the codes of a generated sample. The
@@ -30,6 +31,17 @@ import optax
 from jaxgen.game.adversarial import Penalty, apply_module
 from jaxgen.losses.gan import mean_probability
 from jaxgen.types import Pair
+
+NOISES = ("normal", "uniform")
+
+
+def sample_noise(key, n: int, dim: int, noise: str = "normal"):
+    """z ``[n, dim]``: N(0, I) (``"normal"``) or U(−1, 1) per value (``"uniform"``)."""
+    if noise == "uniform":
+        return jax.random.uniform(key, (n, dim), jnp.float32, -1.0, 1.0)
+    if noise == "normal":
+        return jax.random.normal(key, (n, dim), jnp.float32)
+    raise ValueError(f"noise must be one of {NOISES}, got {noise!r}")
 
 
 def sample_codes(key, n: int, categorical: int, continuous: int):
@@ -64,6 +76,7 @@ def info_adversarial(
     continuous_weight: float = 0.1,
     data_key: str = "image",
     penalty: Penalty | None = None,
+    noise: str = "normal",
 ):
     """The InfoGAN game ``losses(params, model_state, batch, key)`` (module docstring).
 
@@ -78,12 +91,13 @@ def info_adversarial(
       continuous_weight: the continuous codes' weight inside it.
       data_key: the batch entry holding real data.
       penalty: a discriminator regularizer on the source logit, or None.
+      noise: z's distribution, ``"normal"`` or ``"uniform"`` (``sample_noise``).
     """
 
     def losses(params, model_state, batch, key):
         real = batch[data_key]
         n = real.shape[0]
-        z = jax.random.normal(key, (n, noise_dim), jnp.float32)
+        z = sample_noise(key, n, noise_dim, noise)
         codes, values = sample_codes(jax.random.fold_in(key, 4), n, categorical, continuous)
         latent = latent_of(z, codes, values, categorical)
         fake, g_state = apply_module(generator, params.g, model_state.g, latent, train=True)

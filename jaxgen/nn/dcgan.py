@@ -75,6 +75,11 @@ class DCGANGenerator(nn.Module):
 
     ``num_classes`` = K > 0 makes it class-conditional through conditional batch norm
     (``jaxgen.nn.conditioning.ConditionalBatchNorm``): it then takes ``labels [B]`` in 0..K−1.
+
+    ``dense_width`` > 0 inserts a fully connected layer of that many units (normalized, ReLU)
+    between z and the projection to the first feature map: InfoGAN's MNIST generator (Chen et
+    al. 2016 appendix C.1: FC 1024 → FC 7×7×128 → deconv 64 → deconv 1, which is this module
+    with ``width=64, dense_width=1024`` at 28×28).
     """
 
     resolution: int = 28
@@ -84,6 +89,7 @@ class DCGANGenerator(nn.Module):
     virtual_batch_norm: int = 0
     dtype: Any = jnp.float32
     num_classes: int = 0
+    dense_width: int = 0
 
     @nn.compact
     def __call__(self, z, labels=None, train: bool = True):
@@ -115,6 +121,9 @@ class DCGANGenerator(nn.Module):
             return nn.BatchNorm(use_running_average=not train, dtype=self.dtype, **BATCH_NORM)(x)
 
         features = self.width * 2 ** (n - 1)
+        if self.dense_width:
+            z = nn.Dense(self.dense_width, dtype=self.dtype, kernel_init=lecun_normal())(z)
+            z = nn.relu(normalize(z))
         x = nn.Dense(base * base * features, dtype=self.dtype, kernel_init=lecun_normal())(z)
         x = x.reshape(z.shape[0], base, base, features)
         x = nn.relu(normalize(x))

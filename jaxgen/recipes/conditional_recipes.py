@@ -92,8 +92,12 @@ def get_config(family: str, base, num_classes: int):
             config.latent_dim = 62  # 62 + 10 + 2 inputs; the tiny preset sets its own
             config.g_learning_rate = 1e-3  # G learns 5× faster than D, as in the paper
             config.d_learning_rate = 2e-4
-            config.d_dense_width = 1024  # D: FC 1024 + BN before both heads; Q: FC 128 + BN
+            # The appendix's networks: G = FC 1024 → FC 7×7×128 → deconv 64 → deconv 1;
+            # D: FC 1024 + BN before both heads; Q: FC 128 + BN
+            config.g_width, config.g_dense_width = 64, 1024
+            config.d_dense_width = 1024
             config.info_q_batch_norm = True
+            config.info_noise = "uniform"  # the authors' code: 62 values of U(−1, 1)
     return config
 
 
@@ -116,7 +120,8 @@ def factories(configured) -> dict:
 
 
 def presets(family: str, base) -> dict:
-    """The base recipe's presets; InfoGAN's tiny image preset keeps a small dense layer in D."""
+    """The base recipe's presets; InfoGAN's tiny image preset keeps small dense layers."""
     if family != "infogan" or base.get_config().network != "dcgan":
         return base.PRESETS
-    return {**base.PRESETS, "tiny": {**base.PRESETS["tiny"], "d_dense_width": 16}}
+    tiny = {**base.PRESETS["tiny"], "d_dense_width": 16, "g_dense_width": 16}
+    return {**base.PRESETS, "tiny": tiny}

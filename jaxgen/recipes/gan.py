@@ -127,6 +127,8 @@ def base_config() -> ml_collections.ConfigDict:
     c.info_weight = 1.0
     c.info_continuous_weight = 0.1
     c.d_dense_width = 0  # dcgan D: > 0, a dense layer before the output (InfoGAN: 1024)
+    c.g_dense_width = 0  # dcgan G: > 0, a dense layer between z and the first feature map
+    c.info_noise = "normal"  # InfoGAN's z: normal or uniform (U(−1, 1), the authors' code)
     c.info_q_batch_norm = False  # batch norm on Q's hidden layer (InfoGAN's MNIST Q)
     # run
     c.batch_size = 64
@@ -196,9 +198,9 @@ def build(name: str, config: ml_collections.ConfigDict) -> Recipe:
     def prior(key, n, fixed=None):
         """The generator's input ``[n, latent_size]``; InfoGAN codes in ``fixed`` replace the
         drawn ones (``{"c1": ints [n], "c2": floats [n], ...}``)."""
-        z = jax.random.normal(key, (n, config.latent_dim), jnp.float32)
         if not codes_k:
-            return z
+            return jax.random.normal(key, (n, config.latent_dim), jnp.float32)
+        z = infogan.sample_noise(key, n, config.latent_dim, config.info_noise)
         categorical, continuous = infogan.sample_codes(
             jax.random.fold_in(key, 4), n, codes_k, codes_c
         )
@@ -280,6 +282,7 @@ def make_game(config, generator, discriminator, data_key):
             continuous_weight=config.info_continuous_weight,
             data_key=data_key,
             penalty=penalty(config),
+            noise=config.info_noise,
         )
     if config.condition:
         return conditional_adversarial(
@@ -404,8 +407,12 @@ def check_config(config):
         )
     if not 0 <= config.label_smoothing < 1:
         raise UserError(f"label_smoothing must be in [0, 1), got {config.label_smoothing}")
-    if config.d_dense_width and config.network != "dcgan":
-        raise UserError("d_dense_width adds a layer to the dcgan discriminator, not the mlp")
+    for player in ("g", "d"):
+        if config[f"{player}_dense_width"] and config.network != "dcgan":
+            raise UserError(
+                f"{player}_dense_width adds a layer to the dcgan networks, not the mlp: "
+                f"set --set {player}_dense_width=0"
+            )
     if config.virtual_batch_norm and config.network != "dcgan":
         raise UserError(
             "virtual_batch_norm replaces the dcgan generator's batch norm; the mlp has none"
@@ -417,6 +424,7 @@ def check_config(config):
         "minibatch_kernels",
         "virtual_batch_norm",
         "d_dense_width",
+        "g_dense_width",
     ):
         if config[key] < 0:
             raise UserError(f"config key {key!r} must be 0 (off) or more, got {config[key]}")
@@ -461,6 +469,8 @@ def check_config(config):
 
 
 def _check_info(config):
+    if config.info_noise not in infogan.NOISES:
+        raise UserError(f"info_noise must be one of {infogan.NOISES}, got {config.info_noise!r}")
     if not config.info_categorical:
         if config.info_continuous:
             raise UserError("info_continuous needs info_categorical > 0 (InfoGAN's c1)")
@@ -544,6 +554,7 @@ def networks(config):
             num_classes=config.num_classes
             if config.condition and config.g_condition == "batch_norm"
             else 0,
+            dense_width=config.g_dense_width,
         )
         discriminator = nn.DCGANDiscriminator(
             config.image_size,

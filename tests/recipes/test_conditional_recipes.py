@@ -15,6 +15,7 @@ import pytest
 import jaxgen
 from jaxgen import cli, recipes
 from jaxgen.errors import UserError
+from jaxgen.recipes import gan
 
 
 def nearest_mode_accuracy(recipe, state, n=800):
@@ -184,6 +185,12 @@ def test_infogan_codes_are_checked():
     assert recipes.get("infogan_digits").config.d_dense_width == 1024
     assert state.params.d["discriminator"]["Dense_0"]["kernel"].shape[-1] == 16
     assert "q_norm" in state.model_state.d["batch_stats"]
+    assert state.params.g["Dense_0"]["kernel"].shape[-1] == 16
+    # The authors' noise: 62 uniform values in [−1, 1] (a normal z would leave it often).
+    z = recipe.prior(jax.random.PRNGKey(3), 256)[:, : recipe.config.latent_dim]
+    assert recipe.config.info_noise == "uniform" and 0.9 < float(jnp.abs(z).max()) <= 1.0
+    with pytest.raises(UserError, match="info_noise must be one of"):
+        recipes.get("infogan_digits", preset="tiny", info_noise="gaussian")
     z = recipe.prior(jax.random.PRNGKey(2), 4, {"c1": jnp.array([7] * 4), "c3": jnp.ones(4)})
     np.testing.assert_array_equal(np.asarray(z[:, -12:-2]).argmax(1), [7] * 4)
     np.testing.assert_array_equal(z[:, -1], np.ones(4))
@@ -194,6 +201,20 @@ def test_infogan_codes_are_checked():
             recipe.sample(state, jax.random.PRNGKey(0), 4, codes=codes)
     with pytest.raises(UserError, match="does not combine with condition"):
         recipes.get("infogan_digits", preset="tiny", condition="concat")
+
+
+def test_infogan_mnist_networks_are_the_papers():
+    """Chen et al. 2016 appendix C.1, counted by hand. G: FC 74→1024 (76,800) + BN (2,048),
+    FC 1024→7·7·128 (6,428,800) + BN (256), deconv 128→64 4×4 (131,136) + BN (128), deconv
+    64→1 4×4 (1,025): 6,640,193 parameters."""
+    recipe = recipes.get("infogan_mnist")
+    generator, _, _ = gan.networks(recipe.config)
+    shapes = jax.eval_shape(
+        lambda key: generator.init(key, jnp.zeros((2, recipe.latent_dim)), train=False),
+        jax.random.PRNGKey(0),
+    )
+    sizes = [np.prod(leaf.shape) for leaf in jax.tree.leaves(shapes["params"])]
+    assert recipe.latent_dim == 74 and sum(sizes) == 6_640_193
 
 
 def test_cli_code_fixes_infogan_codes(capsys, tmp_path, cgan_workdir):
