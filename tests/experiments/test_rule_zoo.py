@@ -28,8 +28,13 @@ def tiny_config(**overrides):
     return config
 
 
-def test_every_rule_runs_at_the_same_budget():
-    results = experiment.run(tiny_config())
+@pytest.fixture(scope="module")
+def results():
+    """Every rule at CI size, compiled once for the module (one program per rule)."""
+    return experiment.run(tiny_config())
+
+
+def test_every_rule_runs_at_the_same_budget(results):
     assert [r.rule for r in results] == list(RULES)
     for r in results:
         np.testing.assert_array_equal(r.evaluations, [0, 42, 84])
@@ -42,9 +47,9 @@ def test_every_rule_runs_at_the_same_budget():
     assert "| extragradient | 2 | 42 |" in table and "| unrolled k=5 | 7 | 12 |" in table
 
 
-def test_a_rule_is_its_train_seeds_run():
-    config = tiny_config(rules=("extragradient",))
-    (result,) = experiment.run(config)
+def test_a_rule_is_its_train_seeds_run(results):
+    config = tiny_config()
+    (result,) = [r for r in results if r.rule == "extragradient"]
     game = mixture_game("ring8", hidden=(8, 8), batch_size=16)
     rule, losses = experiment.rule_and_game("extragradient", config, game.losses)
     keys = jax.random.split(jax.random.PRNGKey(0), 2)
