@@ -28,9 +28,14 @@ def tiny_config(**overrides):
     return config
 
 
-def test_vmapped_seeds_equal_single_seed_runs():
+@pytest.fixture(scope="module")
+def results():
+    """Every variant of ``tiny_config`` trained once for the module."""
+    return experiment.run(tiny_config())
+
+
+def test_vmapped_seeds_equal_single_seed_runs(results):
     config = tiny_config()
-    results = experiment.run(config)
     assert [r.variant for r in results] == list(config.variants)
     for r in results:
         scores = r.scores
@@ -46,8 +51,8 @@ def test_vmapped_seeds_equal_single_seed_runs():
     np.testing.assert_array_equal(alone.modes[0], together.modes[0])
 
 
-def test_unrolling_changes_the_training():
-    results = experiment.run(tiny_config(variants=("GAN", "unrolled k=1")))
+def test_unrolling_changes_the_training(results):
+    assert [r.variant for r in results[:2]] == ["GAN", "unrolled k=1"]
     assert not np.allclose(results[0].scores.samples, results[1].scores.samples)
 
 
