@@ -5,7 +5,7 @@ on the ``digits`` train split. Its own quality is checked first, so that it cann
 accepting anything. Acceptance (issue 3): of 1,000 samples of a ``dcgan_digits`` checkpoint,
 at least 60% get a top probability ≥ 0.8 and every class gets at least 4% of the samples. That
 full check trains for minutes and is marked ``slow`` (``make test-slow``); ``make test`` runs
-its CI-sized variant at 2,000 steps.
+its CI-sized variant at 1,000 steps.
 """
 
 import jax
@@ -51,14 +51,15 @@ def test_demo_samples_are_recognizable_digits(judge, tmp_path):
 
 
 def test_demo_training_makes_recognizable_digits_of_every_class(judge, tmp_path):
-    """The CI-sized variant of the acceptance: the demo's recipe at a quarter of its steps.
+    """The CI-sized variant of the acceptance: the demo's recipe at an eighth of its steps.
 
     On the project's machine the share of confident samples grows with the steps as 21% (500),
     38% (1,000), 44% (1,500), 51% (2,000), 52% (3,000) and 66% (8,000), the smallest class
     share staying near 7% from 1,000 steps on (`jaxgen train dcgan_digits --set steps=S`, then
-    `python -m experiments.dcgan_digits.judge WORKDIR`). The bound leaves room for another
-    CPU's rounding; the noise judged like this scores at most 10%.
+    `python -m experiments.dcgan_digits.judge WORKDIR`). At 1,000 steps seeds 0, 1 and 2 give
+    38.0%, 33.5% and 33.5% (smallest class 6.0-6.9%; `--set seed=S`), so the bound of 25%
+    leaves room for another CPU's rounding; uniform noise judged like this scores 6%.
     """
-    confident, shares = judged_demo(judge, str(tmp_path / "demo"), steps=2000)
-    assert confident >= 0.40
+    confident, shares = judged_demo(judge, str(tmp_path / "demo"), steps=1000)
+    assert confident >= 0.25
     assert shares.min() >= 0.04
