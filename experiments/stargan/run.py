@@ -1,12 +1,13 @@
 """StarGAN on the digits: are translations put in the requested domain, keeping their digit?
 
-    .venv/bin/python -m experiments.stargan.run [--steps N] [--workdir DIR] [--out DIR]
-        [--set key=value ...] [--tag NAME] [--quick]
+    .venv/bin/python -m experiments.stargan.run [--data digits|mnist] [--steps N]
+        [--workdir DIR] [--out DIR] [--set key=value ...] [--tag NAME] [--quick]
 
 Choi et al. 2018 judge translations by a classifier of the target attributes trained on real
 images (their §4.5, Table 3 on RaFD) and by eye. Here the domains are known transformations
 of the digits (``jaxgen.data.multi_domain``: identity, rotated 90°, thickened, inverted). The
-experiment trains ``stargan_digits`` (``jaxgen.recipes.stargan``, with ``--set`` overrides)
+experiment trains ``stargan_digits`` (``--data mnist``: ``stargan_mnist``, ``mnist5k`` at 32×32;
+``jaxgen.recipes.stargan``, with ``--set`` overrides)
 and then fits two classifiers on *real* images, every train digit in every domain
 (``jaxgen.metrics.features.classifier.fit``, the ``DigitClassifier`` network):
 
@@ -22,7 +23,7 @@ on the real test images in all domains (their ceilings; the digit classifier's a
 domain), and ``translation_error`` = mean |G(T_s(x), t) − T_t(x)| against
 ``unchanged_error`` = mean |T_s(x) − T_t(x)|.
 
-Writes ``OUT/results_digits[_{tag}].json`` and ``OUT/translations_digits[_{tag}].png`` (each
+Writes ``OUT/results_{data}[_{tag}].json`` and ``OUT/translations_{data}[_{tag}].png`` (each
 row one test input, in its source domain, then its translation into every domain, the own
 one included, then the true T_t(x) row). ``--quick``: the tiny preset for 20 steps (a smoke
 run).
@@ -194,6 +195,7 @@ def figure(recipe, state, path, title):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", choices=("digits", "mnist"), default="digits")
     parser.add_argument("--steps", type=int, default=None)
     parser.add_argument("--workdir", type=pathlib.Path, default=DEFAULT_WORKDIR)
     parser.add_argument("--out", type=pathlib.Path, default=FOLDER)
@@ -210,7 +212,8 @@ def main(argv=None):
     if args.steps is not None:
         overrides["steps"] = args.steps
     preset = "tiny" if args.quick else "default"
-    recipe = stargan.factories(registry.configured)["stargan_digits"](preset=preset, **overrides)
+    factory = stargan.factories(registry.configured)[f"stargan_{args.data}"]
+    recipe = factory(preset=preset, **overrides)
     workdir = args.workdir.resolve() / (args.tag or preset)
     shutil.rmtree(workdir, ignore_errors=True)
     start = time.time()
@@ -229,10 +232,11 @@ def main(argv=None):
     }
     suffix = f"_{args.tag}" if args.tag else ""
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / f"results_digits{suffix}.json").write_text(json.dumps(results, indent=1) + "\n")
-    title = f"stargan_digits, {int(state.step)} steps: domain {results['domain_accuracy']:.3f}"
+    report = json.dumps(results, indent=1) + "\n"
+    (args.out / f"results_{args.data}{suffix}.json").write_text(report)
+    title = f"stargan_{args.data}, {int(state.step)} steps: domain {results['domain_accuracy']:.3f}"
     title += f", digit {results['digit_accuracy']:.3f}"
-    figure(recipe, state, args.out / f"translations_digits{suffix}.png", title)
+    figure(recipe, state, args.out / f"translations_{args.data}{suffix}.png", title)
     print(json.dumps({k: v for k, v in results.items() if k not in ("config", "classifier")}))
 
 

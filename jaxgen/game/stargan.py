@@ -9,24 +9,30 @@ D_cls(x) its domain logits (``jaxgen.nn.stargan``):
 
     L_D = −D_src(x) + D_src(G(x, c')) + λ_gp·(‖∇_x̂ D_src(x̂)‖ − 1)² + λ_cls·CE(D_cls(x), c)
     L_G = −D_src(G(x, c')) + λ_cls·CE(D_cls(G(x, c')), c') + λ_rec·‖x − G(G(x, c'), c)‖₁
+          + λ_id·‖x − G(x, c)‖₁
 
 each averaged over the batch, with x̂ = ε·x + (1 − ε)·G(x, c'), ε ~ U[0, 1] per example
 (Eq. 1-3, 5-7; ``jaxgen.losses.wasserstein`` and ``jaxgen.losses.regularizers.
 gradient_penalty``), CE the softmax cross-entropy of the one true domain (the paper's
 single-dataset form; its CelebA attributes are several binary labels, a sigmoid cross-entropy
 each) and ‖·‖₁ the mean absolute difference per pixel (the code's ``torch.mean(torch.abs(...))``).
-λ_cls = 1, λ_rec = 10, λ_gp = 10 are the paper's. The critic score is the mean over patches
-(the paper writes D_src(x) as one number); the code's penalty differentiates the *sum* over
-its 2×2 patches, four times this gradient.
+λ_cls = 1, λ_rec = 10, λ_gp = 10 are the paper's; the identity term λ_id
+(``identity_weight``, default 0: the paper has none) is CycleGAN's identity loss (Zhu et al.
+2017, §5.2) asked of the own domain, G(x, c) ≈ x, and costs one more pass of G when λ_id > 0.
+The critic score is the mean over patches (the paper writes D_src(x) as one number); the
+code's penalty differentiates the *sum* over its 2×2 patches, four times this gradient.
 
-The paper draws c' by shuffling the batch's labels, so some c' equal c; here c' ≠ c always
-(``target_domains``), so every fake is a translation. The paper's step is 5 critic updates per
-generator update (``jaxgen.game.alternating(..., d_steps=5)``), Adam(1e-4, β1 = 0.5, β2 =
-0.999). The networks have no batch statistics: the model state passes through unchanged.
+The paper draws c' by shuffling the batch's labels, so some c' equal c and the adversarial
+and reconstruction terms then ask G(x, c) ≈ x only implicitly; here c' ≠ c always
+(``target_domains``), so every fake is a translation, and λ_id asks for G(x, c) ≈ x explicitly.
+The paper's step is 5 critic updates per generator update (``jaxgen.game.alternating(...,
+d_steps=5)``), Adam(1e-4, β1 = 0.5, β2 = 0.999). The networks have no batch
+statistics: the model state passes through unchanged.
 
 Metrics (unweighted): ``critic_real`` and ``critic_fake`` (mean D_src), ``d_penalty`` (mean
 (‖∇‖ − 1)²), ``class_loss_real`` and ``class_loss_fake``, ``reconstruction`` (the L1 term),
-``class_real`` (D_cls's accuracy on the real domains) and ``class_fake`` (on the targets).
+``class_real`` (D_cls's accuracy on the real domains) and ``class_fake`` (on the targets), and
+``identity`` (‖x − G(x, c)‖₁) when λ_id > 0.
 """
 
 import jax
@@ -40,6 +46,7 @@ from jaxgen.types import Pair
 CLASS_WEIGHT = 1.0  # λ_cls
 RECONSTRUCTION_WEIGHT = 10.0  # λ_rec
 PENALTY_WEIGHT = 10.0  # λ_gp
+IDENTITY_WEIGHT = 0.0  # λ_id (not in the paper)
 
 
 def target_domains(key, domains: jax.Array, num_domains: int) -> jax.Array:
@@ -49,7 +56,8 @@ def target_domains(key, domains: jax.Array, num_domains: int) -> jax.Array:
 
 
 def reconstruction_loss(real: jax.Array, reconstructed: jax.Array) -> jax.Array:
-    """``mean |x − G(G(x, c'), c)|`` over every pixel of the batch (Eq. 4)."""
+    """``mean |x − G(G(x, c'), c)|`` over every pixel of the batch (Eq. 4); with G(x, c) in
+    place of the reconstruction, the identity term ``mean |x − G(x, c)|``."""
     return jnp.mean(jnp.abs(real - reconstructed))
 
 
@@ -87,6 +95,7 @@ def stargan(
     class_weight: float = CLASS_WEIGHT,
     reconstruction_weight: float = RECONSTRUCTION_WEIGHT,
     penalty_weight: float = PENALTY_WEIGHT,
+    identity_weight: float = IDENTITY_WEIGHT,
     data_key: str = "image",
     domain_key: str = "domain",
 ):
@@ -98,7 +107,8 @@ def stargan(
       discriminator: Flax module, ``discriminator(images) -> (patch outputs [B, ...], domain
         logits [B, K])`` (``jaxgen.nn.stargan.StarGANDiscriminator``).
       num_domains: K ≥ 2.
-      class_weight, reconstruction_weight, penalty_weight: λ_cls, λ_rec, λ_gp.
+      class_weight, reconstruction_weight, penalty_weight, identity_weight: λ_cls, λ_rec,
+        λ_gp, λ_id (0: no identity term and no extra pass of G).
       data_key, domain_key: the batch entries of the images and their int domains.
     """
     if num_domains < 2:
@@ -130,7 +140,12 @@ def stargan(
             + class_weight * class_loss_fake
             + reconstruction_weight * reconstruction
         )
-        metrics = {
+        metrics = {}
+        if identity_weight > 0:
+            identity = reconstruction_loss(real, translate(generator, params.g, real, source))
+            loss_g = loss_g + identity_weight * identity
+            metrics["identity"] = identity
+        metrics |= {
             "critic_real": jnp.mean(real_scores),
             "critic_fake": jnp.mean(fake_scores),
             "d_penalty": jnp.mean(penalty),

@@ -12,7 +12,11 @@ domains:
   ReLU; Conv 7×7 (zero pad 3) to the image's channels → tanh. The paper: w = 64, n = 2, six
   blocks. With ``skips`` (not in the paper), each upsampling's output is concatenated with the
   encoder's features of the same resolution (U-Net skips: the last convolution also reads the
-  first one's output), a short path for the domains that change an image locally.
+  first one's output), a short path for the domains that change an image locally. With
+  ``spatial_mixing`` (not in the paper), a ``SpatialMixing`` layer follows the residual blocks:
+  y + M_ch(y), M_ch a learned linear map of the h·w positions of each channel (the token mixing
+  of MLP-Mixer, Tolstikhin et al. 2021), which can express a permutation of the positions such
+  as a 90° rotation exactly; convolutions can only build one from many local steps.
 - ``StarGANDiscriminator(x)``: per downsampling i = 0 .. n − 1, Conv 4×4 stride 2 (pad 1) of
   w·2^i → LeakyReLU 0.01 (no normalization: WGAN-GP's critic); then two heads on the
   ``[B, h, w, 2^(n−1)·w]`` features, h = H / 2^n: D_src, Conv 3×3 (pad 1, no bias) to one raw
@@ -58,6 +62,23 @@ def domain_channels(images: jax.Array, domains: jax.Array, num_domains: int) -> 
     return jnp.concatenate([images, maps], axis=-1)
 
 
+class SpatialMixing(nn.Module):
+    """``[B, h, w, C] → [B, h, w, C]``: y[b, q, c] = Σ_p x[b, p, c]·M[c, p, q] over the h·w
+    positions p, q (one matrix per channel, no bias), LeCun-normal (fan-in h·w)."""
+
+    @nn.compact
+    def __call__(self, x):
+        batch, height, width, channels = x.shape
+        positions = height * width
+        mixing = self.param(
+            "mixing",
+            nn.initializers.normal(positions**-0.5),
+            (channels, positions, positions),
+        )
+        flat = x.reshape(batch, positions, channels)
+        return jnp.einsum("bpc,cpq->bqc", flat, mixing).reshape(x.shape)
+
+
 class StarGANGenerator(nn.Module):
     """``(images [B, H, W, C] in [−1, 1], target domains int [B]) → images [B, H, W, C]``.
 
@@ -70,6 +91,7 @@ class StarGANGenerator(nn.Module):
       outer_kernel: the side of the first and the last convolution (the paper: 7; odd).
       skips: concatenate each upsampling's output with the encoder's features of the same
         resolution (U-Net skips; the paper: none).
+      spatial_mixing: add y + SpatialMixing(y) after the residual blocks (the paper: none).
     """
 
     num_domains: int
@@ -78,6 +100,7 @@ class StarGANGenerator(nn.Module):
     num_blocks: int = 6
     outer_kernel: int = 7
     skips: bool = False
+    spatial_mixing: bool = False
 
     @nn.compact
     def __call__(self, images, domains):
@@ -98,6 +121,8 @@ class StarGANGenerator(nn.Module):
             y = nn.relu(instance_norm(_conv(self.width * 2**i, 4, stride=2, pad=1)(y)))
         for _ in range(self.num_blocks):
             y = ResnetBlock()(y)
+        if self.spatial_mixing:
+            y = y + SpatialMixing()(y)
         for i in reversed(range(self.num_downsamplings)):
             y = nn.relu(instance_norm(ConvTranspose(self.width * 2**i, (4, 4), (2, 2))(y)))
             if self.skips:

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from jaxgen.game import stargan
-from jaxgen.nn.stargan import StarGANDiscriminator, StarGANGenerator
+from jaxgen.nn.stargan import SpatialMixing, StarGANDiscriminator, StarGANGenerator
 from jaxgen.types import Pair
 
 
@@ -134,3 +134,49 @@ def test_skips_give_the_decoder_the_encoders_features_of_the_same_resolution():
         kernels[skips] = params["Conv_2"]["kernel"].shape  # the last convolution
     # 4 upsampled channels, plus the first convolution's 4 at 8×8 with skips
     assert kernels == {False: (3, 3, 4, 1), True: (3, 3, 8, 1)}
+
+
+def test_identity_term_adds_the_own_domain_translation_error():
+    rng = np.random.default_rng(1)
+    x = rng.uniform(-1, 1, (3, 2, 2, 1)).astype(np.float32)
+    source = np.array([0, 1, 1], np.int32)
+    a, b = np.array([0.5, -1.5], np.float32), np.array([0.1, 0.3], np.float32)
+    params = Pair(
+        {"a": a, "b": b},
+        {"w": rng.normal(size=(2, 2, 1)).astype(np.float32), "v": np.ones((4, 2), np.float32)},
+    )
+    batch, key = {"image": x, "domain": source}, jax.random.PRNGKey(3)
+
+    @jax.jit  # one compilation for both games
+    def both(params, batch):
+        def losses(identity_weight):
+            game = stargan.stargan(
+                ScaleShift(2), QuadraticCritic(2), num_domains=2, identity_weight=identity_weight
+            )
+            return game(params, Pair({}, {}), batch, key)
+
+        return losses(0.0), losses(2.5)
+
+    ((loss_g0, loss_d0), _), ((loss_g, loss_d), (_, metrics)) = both(params, batch)
+    # by hand, in float64: G(x, c) = a[c]·x + b[c] with each example's own domain c
+    x64, a64, b64 = np.float64(x), np.float64(a)[source], np.float64(b)[source]
+    own = a64[:, None, None, None] * x64 + b64[:, None, None, None]
+    identity = np.abs(x64 - own).mean()
+    np.testing.assert_allclose(metrics["identity"], identity, rtol=1e-6)
+    np.testing.assert_allclose(loss_g - loss_g0, 2.5 * identity, rtol=1e-5, atol=1e-5)
+    assert loss_d == loss_d0  # the critic's loss does not see it
+
+
+def test_spatial_mixing_can_rotate_every_channel():
+    images = np.random.default_rng(0).normal(size=(2, 4, 4, 3)).astype(np.float32)
+    # M[c, p, q] = 1 where position q of the output reads position p of the input under rot90
+    index = np.arange(16).reshape(4, 4)
+    rotated_index = np.rot90(index, 1).ravel()  # output position q holds input rotated_index[q]
+    permutation = np.zeros((16, 16), np.float32)
+    permutation[rotated_index, np.arange(16)] = 1.0
+    mixing = np.broadcast_to(permutation, (3, 16, 16))
+
+    out = jax.jit(SpatialMixing().apply)({"params": {"mixing": mixing}}, images)
+    np.testing.assert_allclose(out, np.rot90(np.asarray(images), 1, axes=(1, 2)), atol=1e-6)
+    params = jax.eval_shape(SpatialMixing().init, jax.random.PRNGKey(1), images)["params"]
+    assert params["mixing"].shape == (3, 16, 16)
