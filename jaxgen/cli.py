@@ -495,7 +495,13 @@ def _parse_codes(items):
 
 def _recipes(args):
     from jaxgen import recipes
-    from jaxgen.recipes import conditional_recipes, likelihood, objective_recipes, text_to_image
+    from jaxgen.recipes import (
+        conditional_recipes,
+        likelihood,
+        objective_recipes,
+        parts_to_whole,
+        text_to_image,
+    )
 
     for name in recipes.names():
         # A recipe's module is named after it (dcgan_mnist) or after its family (stargan_*).
@@ -510,6 +516,8 @@ def _recipes(args):
             summary = text_to_image.summary(name)
         elif likelihood.is_likelihood_recipe(name):
             summary = likelihood.summary(name)
+        elif name in parts_to_whole.RECIPE_NAMES:
+            summary = parts_to_whole.summary(name)
         elif hasattr(module, "summary"):
             summary = module.summary(name)
         else:

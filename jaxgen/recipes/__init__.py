@@ -19,6 +19,7 @@ from jaxgen.recipes import (
     gan_ring8,
     likelihood,
     objective_recipes,
+    parts_to_whole,
     progressive,
     stargan,
     text_to_image,
@@ -40,6 +41,7 @@ for _name, _factory in {
     **text_to_image.factories(configured),
     **stargan.factories(configured),
     **progressive.factories(configured),
+    **parts_to_whole.factories(configured),
 }.items():
     register(_name, _factory)
 

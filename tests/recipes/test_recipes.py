@@ -23,11 +23,13 @@ TRAINED_ELSEWHERE = {
     "aae_mnist",
     "cyclegan_digits",
     "gancls_digits",
+    "parts_digits",
     "progressive_mnist",
     "stargan_digits",
 }
 SAME_STEP_AS = {
     "cyclegan_mnist": "cyclegan_digits",
+    "parts_mnist": "parts_digits",
     "stargan_mnist": "stargan_digits",
 }
 BASE_RECIPES = [
