@@ -2,7 +2,6 @@
 baseline, the experiment's report."""
 
 import json
-import shutil
 
 import jax
 import numpy as np
@@ -40,17 +39,11 @@ def test_tiny_run_has_no_nan(straight_run, recipe):
         assert np.isfinite(records[-1][name]), name
 
 
-def test_a_run_resumed_from_step_10_equals_the_uninterrupted_run(straight_run, recipe, tmp_path):
+def test_a_run_resumed_from_step_10_equals_the_uninterrupted_run(
+    straight_run, recipe, resumes_bit_for_bit
+):
     workdir, straight = straight_run
-    resumed_dir = tmp_path / "resumed"
-    shutil.copytree(workdir, resumed_dir)
-    shutil.rmtree(resumed_dir / "checkpoints" / "20")  # the step-10 checkpoint is the latest
-    resumed = train(recipe, str(resumed_dir), progress=False)
-    leaves_a, tree_a = jax.tree.flatten(straight)
-    leaves_b, tree_b = jax.tree.flatten(resumed)
-    assert tree_a == tree_b
-    for a, b in zip(leaves_a, leaves_b, strict=True):
-        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))  # bit for bit
+    resumes_bit_for_bit(recipe, workdir, straight, latest=20)  # step 10's checkpoint is next
 
 
 def test_sample_and_generate_make_wholes_of_the_test_parts(straight_run, recipe):
