@@ -224,22 +224,12 @@ the walk's points over grey samples.""",
     return parser
 
 
-def _parse_overrides(pairs):
-    overrides = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise UserError(f"--set takes KEY=VALUE, got {pair!r}")
-        overrides[key.strip()] = value
-    return overrides
-
-
 def _train(args):
     from jaxgen import recipes
     from jaxgen.recipes.restore import has_checkpoint, recipe_of
     from jaxgen.train import train
 
-    overrides = _parse_overrides(args.overrides)
+    overrides = recipes.parse_overrides(args.overrides)
     if args.seeds is not None:
         overrides["seeds"] = args.seeds
     workdir = os.path.abspath(args.workdir or os.path.join("runs", args.recipe))

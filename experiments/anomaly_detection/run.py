@@ -39,6 +39,7 @@ import numpy as np
 import scipy.stats
 
 from experiments.anomaly_detection.config import get_config
+from experiments.entry import run_command
 from experiments.figures import save_figure
 from jaxgen import recipes
 from jaxgen.data import formats, from_arrays
@@ -390,4 +391,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    run_command(main)

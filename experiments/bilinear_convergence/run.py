@@ -47,6 +47,7 @@ import numpy as np
 import optax
 
 from experiments.bilinear_convergence.config import get_config
+from experiments.entry import run_command
 from experiments.figures import save_figure
 from jaxgen import Pair
 from jaxgen.game import (
@@ -340,4 +341,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    run_command(main)

@@ -26,6 +26,7 @@ import time
 import jax
 import numpy as np
 
+from experiments.entry import run_command
 from experiments.figures import save_figure
 
 FOLDER = pathlib.Path(__file__).parent
@@ -181,4 +182,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    run_command(main)

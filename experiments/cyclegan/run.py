@@ -35,6 +35,7 @@ import time
 
 import numpy as np
 
+from experiments.entry import parse_settings, run_command
 from experiments.figures import save_figure
 
 FOLDER = pathlib.Path(__file__).parent
@@ -123,7 +124,7 @@ def main(argv=None):
 
     from jaxgen.train import train
 
-    overrides = dict(item.split("=", 1) for item in args.set)
+    overrides = parse_settings(parser, args.set)
     if args.quick:
         overrides |= {"preset": "tiny", "steps": 10}
     if args.steps is not None:
@@ -159,4 +160,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    run_command(main)

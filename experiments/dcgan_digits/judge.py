@@ -8,6 +8,7 @@ A scikit-learn ``LogisticRegression`` (C = 0.4) on pixels scaled to [0, 1], trai
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
+from experiments.entry import run_command
 from jaxgen import data
 
 CONFIDENCE = 0.8
@@ -67,4 +68,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    run_command(main)

@@ -31,6 +31,7 @@ import time
 import jax
 
 from experiments.dcgan_digits.judge import fit_judge, judge_samples
+from experiments.entry import parse_settings, run_command
 from jaxgen import recipes
 from jaxgen.recipes.restore import load
 from jaxgen.train import Checkpointer, train
@@ -46,8 +47,8 @@ def main():
     args = parser.parse_args()
     judge = fit_judge()
     print(f"{'variant':12s} {'step':>6s} {'confident':>9s} {'min class':>9s} {'train s':>8s}")
-    for name, *pairs in args.variant:
-        overrides = dict(pair.split("=", 1) for pair in pairs)
+    variants = [(name, parse_settings(parser, pairs)) for name, *pairs in args.variant]
+    for name, overrides in variants:
         overrides.update(steps=str(args.steps), checkpoint_every=str(args.every))
         overrides.update(keep_checkpoints="100")
         with tempfile.TemporaryDirectory() as workdir:
@@ -65,4 +66,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    run_command(main)

@@ -45,6 +45,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
 from experiments.dcgan_latent.config import get_config
+from experiments.entry import run_command
 from experiments.figures import save_figure
 from jaxgen import data, latent, recipes
 from jaxgen.errors import UserError
@@ -783,4 +784,4 @@ def _jsonable(value):
 
 
 if __name__ == "__main__":
-    main()
+    run_command(main)

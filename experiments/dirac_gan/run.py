@@ -29,6 +29,7 @@ import optax
 from matplotlib.figure import Figure
 
 from experiments.dirac_gan.config import get_config
+from experiments.entry import run_command
 from experiments.figures import save_figure
 from jaxgen import Pair
 from jaxgen.game import (
@@ -386,4 +387,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    run_command(main)

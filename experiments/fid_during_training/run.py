@@ -36,6 +36,7 @@ import numpy as np
 import PIL.Image
 from matplotlib.figure import Figure
 
+from experiments.entry import run_command
 from experiments.fid_during_training.config import get_config
 from experiments.figures import save_figure
 from jaxgen import cli, data, recipes
@@ -352,4 +353,4 @@ def main(argv=None) -> Results:
 
 
 if __name__ == "__main__":
-    main()
+    run_command(main)

@@ -37,6 +37,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from experiments.entry import parse_settings, run_command
 from experiments.figures import save_figure
 
 FOLDER = pathlib.Path(__file__).parent
@@ -72,7 +73,7 @@ def run_seed(
 
     began = time.perf_counter()
     overrides = {"preset": preset, "seed": seed, **({"steps": steps} if steps else {})}
-    overrides.update(setting.split("=", 1) for setting in settings)
+    overrides.update(recipes.parse_overrides(settings))
     recipe = recipes.get(f"infogan_{data}", **overrides)
     name = f"{data}_{tag}" if tag else data
     folder = workdir / f"{name}_seed{seed}"
@@ -236,9 +237,7 @@ def main(argv=None):
         seeds = [int(seed) for seed in args.seeds.split(",") if seed.strip()]
     except ValueError:
         parser.error(f"--seeds {args.seeds!r}: expected integers such as 0,1,2")
-    bad = [setting for setting in args.set if "=" not in setting]
-    if bad:
-        parser.error(f"--set {bad[0]!r}: expected KEY=VALUE, e.g. --set info_noise=normal")
+    parse_settings(parser, args.set)  # refuses a malformed one before any training
     if args.set and not args.tag:
         parser.error("--set changes the recipe: name the variant with --tag NAME")
     if args.tag and not args.tag.isidentifier():
@@ -255,4 +254,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    run_command(main)

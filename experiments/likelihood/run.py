@@ -13,6 +13,7 @@ import time
 import jax
 import numpy as np
 
+from experiments.entry import run_command
 from experiments.figures import save_figure
 from experiments.likelihood.config import get_config
 from jaxgen import recipes
@@ -153,4 +154,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    run_command(main)

@@ -43,6 +43,7 @@ import scipy.ndimage
 import torch
 from threadpoolctl import threadpool_limits
 
+from experiments.entry import run_command
 from experiments.metric_agreement import references as reference_codes
 from experiments.metric_agreement import report
 from experiments.metric_agreement.config import get_config
@@ -333,4 +334,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    run_command(main)

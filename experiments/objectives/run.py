@@ -46,6 +46,7 @@ import jax
 import ml_collections
 import numpy as np
 
+from experiments.entry import parse_settings, run_command
 from experiments.figures import save_figure
 from experiments.objectives.config import get_config, recipe_of
 from jaxgen.errors import UserError
@@ -602,18 +603,6 @@ def write_outputs(parts, out):
     return text, written
 
 
-def set_override(config, override):
-    """Sets ``config``'s ``KEY=VALUE`` (dotted key), the value read as the entry's type
-    (``jaxgen.recipes.registry.apply_overrides``: a tuple of names takes ``a,b``)."""
-    key, sep, text = override.partition("=")
-    if not sep:
-        raise ValueError(f"--set {override}: expected KEY=VALUE")
-    try:
-        apply_overrides(config, {key.strip(): text})
-    except UserError as error:
-        raise ValueError(f"--set {override}: {error}") from None
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(
         prog="python -m experiments.objectives.run", description=__doc__.split("\n\n")[0]
@@ -650,10 +639,9 @@ def main(argv=None):
     if args.out.exists() and not args.out.is_dir():
         parser.error(f"--out {args.out} is a file, not a folder")
     config = get_config(quick=args.quick)
-    try:
-        for override in args.overrides:
-            set_override(config, override)
-    except ValueError as error:
+    try:  # a tuple of names takes a bare comma list: --set objectives=gan,wgan
+        apply_overrides(config, parse_settings(parser, args.overrides))
+    except UserError as error:
         parser.error(str(error))
     args.out.mkdir(parents=True, exist_ok=True)
     if not args.report:
@@ -670,4 +658,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    run_command(main)

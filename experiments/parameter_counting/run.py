@@ -24,6 +24,7 @@ import time
 
 import numpy as np
 
+from experiments.entry import run_command
 from experiments.figures import save_figure
 from experiments.parameter_counting import brute_force, counts, ordering
 from experiments.parameter_counting.config import get_config
@@ -277,4 +278,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    run_command(main)

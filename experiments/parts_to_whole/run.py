@@ -43,6 +43,7 @@ import time
 
 import numpy as np
 
+from experiments.entry import parse_settings, run_command
 from experiments.figures import save_figure
 
 FOLDER = pathlib.Path(__file__).parent
@@ -222,10 +223,7 @@ def main(argv=None):
     from jaxgen.metrics import features
     from jaxgen.train import train
 
-    bad = [setting for setting in args.set if "=" not in setting]
-    if bad:
-        parser.error(f"--set {bad[0]!r}: expected KEY=VALUE, e.g. --set appearance_weight=30")
-    overrides = dict(setting.split("=", 1) for setting in args.set)
+    overrides = parse_settings(parser, args.set)
     if args.steps is not None:
         overrides["steps"] = args.steps
     preset = "tiny" if args.quick else "default"
@@ -266,4 +264,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    run_command(main)

@@ -30,6 +30,7 @@ import time
 import jax
 import numpy as np
 
+from experiments.entry import parse_settings, run_command
 from experiments.figures import save_figure
 
 FOLDER = pathlib.Path(__file__).parent
@@ -190,7 +191,7 @@ def main(argv=None):
     parser.add_argument("--report", action="store_true", help="train nothing: rewrite outputs")
     parser.add_argument("--quick", action="store_true", help="tiny preset, for tests")
     args = parser.parse_args(argv)
-    overrides = dict(item.split("=", 1) for item in args.set)
+    overrides = parse_settings(parser, args.set)
     args.workdir.mkdir(parents=True, exist_ok=True)
     args.out.mkdir(parents=True, exist_ok=True)
     if not args.report:
@@ -200,4 +201,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    run_command(main)

@@ -10,7 +10,6 @@ vmapped program (``jaxgen.game.mixture.train_seeds``).
 
 import argparse
 import pathlib
-import sys
 import time
 from typing import NamedTuple
 
@@ -18,6 +17,7 @@ import ml_collections
 import numpy as np
 import optax
 
+from experiments.entry import run_command
 from experiments.mixture_runs import (
     Scores,
     add_run_arguments,
@@ -163,4 +163,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_command(main)

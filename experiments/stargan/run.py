@@ -39,6 +39,7 @@ import time
 
 import numpy as np
 
+from experiments.entry import parse_settings, run_command
 from experiments.figures import save_figure
 
 FOLDER = pathlib.Path(__file__).parent
@@ -207,8 +208,7 @@ def main(argv=None):
     from jaxgen.recipes import registry, stargan
     from jaxgen.train import train
 
-    overrides = dict(item.split("=", 1) for item in args.set)
-    overrides = {key: json.loads(value) for key, value in overrides.items()}
+    overrides = parse_settings(parser, args.set)
     if args.steps is not None:
         overrides["steps"] = args.steps
     preset = "tiny" if args.quick else "default"
@@ -241,4 +241,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    run_command(main)

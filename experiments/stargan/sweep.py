@@ -24,6 +24,8 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
+from experiments.entry import run_command
+
 # The best generator shape found on CPU ("What was tried" in README.md): U-Net skips, one
 # downsampling, 2 critic steps, rates 5e-4.
 SKIPS = {
@@ -125,4 +127,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    run_command(main)

@@ -1,8 +1,9 @@
 """Recipes: configs as code that tie a model, a loss, a rule and data together.
 
 ``get(name, **overrides)`` builds one (``preset="tiny"`` for tests), ``names()`` lists them,
-``register(name, factory)`` adds a user's. Each recipe module's docstring holds the command
-that runs it and the result to expect.
+``register(name, factory)`` adds a user's, ``parse_overrides(["steps=100"])`` reads the
+command line's ``--set KEY=VALUE`` into the ``overrides`` that ``get`` takes. Each recipe
+module's docstring holds the command that runs it and the result to expect.
 """
 
 import functools
@@ -24,7 +25,7 @@ from jaxgen.recipes import (
     stargan,
     text_to_image,
 )
-from jaxgen.recipes.registry import configured, get, names, register
+from jaxgen.recipes.registry import configured, get, names, parse_overrides, register
 from jaxgen.recipes.restore import load
 
 for _module in (gan_ring8, dcgan_digits, dcgan_mnist, dcgan_cifar10, dcgan_celeba64):
@@ -45,4 +46,4 @@ for _name, _factory in {
 }.items():
     register(_name, _factory)
 
-__all__ = ["configured", "get", "load", "names", "register"]
+__all__ = ["configured", "get", "load", "names", "parse_overrides", "register"]

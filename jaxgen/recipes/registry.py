@@ -63,6 +63,19 @@ def configured(get_config, build, presets: dict):
     return factory
 
 
+def parse_overrides(settings) -> dict:
+    """``["steps=100", "g.width=64"]`` → ``{"steps": "100", "g.width": "64"}``: the
+    command line's ``--set KEY=VALUE`` strings, values still text (``apply_overrides`` reads
+    them as each field's type). A later setting of the same key wins."""
+    overrides = {}
+    for setting in settings:
+        key, sep, value = setting.partition("=")
+        if not sep or not key.strip():
+            raise UserError(f"--set takes KEY=VALUE, e.g. --set steps=100; got {setting!r}")
+        overrides[key.strip()] = value
+    return overrides
+
+
 def apply_overrides(config: ml_collections.ConfigDict, overrides: dict) -> None:
     """Sets ``config[key] = value`` for dotted keys, parsing strings to the field's type."""
     valid = _flat_keys(config)

@@ -48,7 +48,7 @@ def test_quick_run_writes_the_table_and_the_traversals(tmp_path):
 
 def test_bad_settings_are_refused(capsys):
     for argv, message in (
-        (["--set", "info_noise"], "expected KEY=VALUE"),
+        (["--set", "info_noise"], "--set takes KEY=VALUE"),
         (["--set", "info_noise=normal"], "name the variant with --tag"),
         (["--tag", "a/b"], "letters, digits and _ only"),
     ):

@@ -15,6 +15,8 @@ from experiments.objectives import run as experiment
 from experiments.objectives.config import get_config
 from jaxgen.metrics import features
 from jaxgen.metrics.features import cache as classifier_cache
+from jaxgen.recipes import parse_overrides
+from jaxgen.recipes.registry import apply_overrides
 
 
 @pytest.fixture(scope="module")
@@ -100,19 +102,25 @@ def test_report_rewrites_the_outputs_from_the_saved_parts(quick, tmp_path):
     assert "on cpu" in (tmp_path / "results.md").read_text().lower()
 
 
-def test_set_overrides_a_budget_with_its_type():
+def test_set_overrides_a_budget_with_its_type(tmp_path, capsys):
     config = get_config()
-    experiment.set_override(config, "mnist.steps=10000")
-    experiment.set_override(config, "mnist.families=nsgan, wgan")
-    experiment.set_override(config, "workers=3")
+    settings = ["mnist.steps=10000", "mnist.families=nsgan, wgan", "workers=3"]
+    apply_overrides(config, parse_overrides(settings))  # what main does with --set
     assert (config.mnist.steps, config.mnist.families, config.workers) == (
         10000,
         ("nsgan", "wgan"),
         3,
     )
-    for bad in ("mnist.step=1", "mnist.steps", "nothing.steps=1", "mnist.steps=many"):
-        with pytest.raises(ValueError, match="--set"):
-            experiment.set_override(config, bad)
+    report = ["--report", "--out", str(tmp_path), "--workdir", str(tmp_path / "none")]
+    for bad, message in (
+        ("mnist.step=1", "unknown config key 'mnist.step': did you mean 'mnist.steps'"),
+        ("mnist.steps", "--set takes KEY=VALUE"),
+        ("nothing.steps=1", "unknown config key 'nothing.steps'"),
+        ("mnist.steps=many", "config key 'mnist.steps' takes a int"),
+    ):
+        with pytest.raises(SystemExit):
+            experiment.main(["--set", bad, *report])
+        assert message in capsys.readouterr().err
 
 
 def test_report_without_saved_parts_is_a_one_line_error(tmp_path, capsys):
