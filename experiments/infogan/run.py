@@ -18,8 +18,10 @@ InfoGAN never reads):
   data set's real-data classifier (``jaxgen.metrics.features.for_data``): does fixing c1 fix
   the digit drawn?
 
-It writes ``WORKDIR/{data}_seed{S}.json`` per seed as soon as it is done, then
-``results_{data}.md`` and the latent traversals of the best seed (the paper's Fig. 2 c-d: one
+It writes ``WORKDIR/{data}_seed{S}.json`` per seed as soon as it is done, then in ``--out``
+``results_{data}.json`` (every seed's record, merged with the seeds already recorded there, so
+that seeds trained on different machines add up), ``results_{data}.md`` and the latent
+traversals of the best seed, where it was trained here (the paper's Fig. 2 c-d: one
 row per category of c1, in the order of their matched digits, c2 or c3 from −2 to 2, the
 other codes and z fixed per row) from every seed found there; ``--report`` only rewrites them.
 ``--quick``: tiny presets, 10 steps, seeds 0 and 1 on digits (the test). ``--set KEY=VALUE``
@@ -150,6 +152,7 @@ def traversals(recipe, state, digit_of):
 
 
 def load_results(workdir, name):
+    """``[(result, samples), ...]`` of the seeds trained in ``workdir``, by seed."""
     found = []
     for path in sorted(workdir.glob(f"{name}_seed*.json")):
         with np.load(path.with_suffix(".npz")) as arrays:
@@ -157,9 +160,20 @@ def load_results(workdir, name):
     return sorted(found, key=lambda item: item[0]["seed"])
 
 
+def merge_saved(trained, saved_path):
+    """The seeds of ``trained`` and those recorded in ``saved_path`` (the committed
+    ``results_{name}.json``, from other machines), by seed; a seed trained here replaces its
+    record. Recorded seeds have no samples (``None``): their figures are not redrawn."""
+    merged = {}
+    if saved_path.exists():
+        merged = {result["seed"]: (result, None) for result in json.loads(saved_path.read_text())}
+    merged.update((result["seed"], (result, samples)) for result, samples in trained)
+    return [merged[seed] for seed in sorted(merged)]
+
+
 def report(results, data) -> str:
-    errors = np.array([result["code_error"] for result, _ in results])
-    settings = results[0][0].get("settings") or ["none (the recipe's defaults)"]
+    errors = np.array([result["code_error"] for result in results])
+    settings = results[0].get("settings") or ["none (the recipe's defaults)"]
     lines = [
         f"# InfoGAN on {data}: the categorical code against the digit classes",
         "",
@@ -169,7 +183,7 @@ def report(results, data) -> str:
         "digit of each category of c1 | device | s |",
         "|---:|---:|---:|---:|---|---|---:|",
     ]
-    for result, _ in results:
+    for result in results:
         lines.append(
             f"| {result['seed']} | {result['steps']:,} | {result['code_error']:.1%} | "
             f"{result['generated_error']:.1%} | {result['digit_of_category']} | "
@@ -178,7 +192,7 @@ def report(results, data) -> str:
     lines += [
         "",
         f"Best of {len(errors)} seeds: {errors.min():.1%} "
-        f"(seed {results[errors.argmin()][0]['seed']}); mean {errors.mean():.1%}; the paper "
+        f"(seed {results[errors.argmin()]['seed']}); mean {errors.mean():.1%}; the paper "
         "reports about 5%.",
     ]
     return "\n".join(lines)
@@ -205,14 +219,22 @@ def figure(samples, name, seed):
 
 
 def write_outputs(workdir, data, out, tag=""):
+    """``results_{name}.json`` (every seed's record: those trained in ``workdir`` and those
+    already recorded in ``out``), its table ``results_{name}.md``, and the traversals of the
+    best seed whose samples are here."""
     name = f"{data}_{tag}" if tag else data
-    results = load_results(workdir, name)
+    saved_path = out / f"results_{name}.json"
+    results = merge_saved(load_results(workdir, name), saved_path)
     if not results:
         raise SystemExit(f"no seed of {name} is saved in {workdir}: run without --report first")
-    text = report(results, data)
+    records = [result for result, _ in results]
+    saved_path.write_text(json.dumps(records, indent=1) + "\n")
+    text = report(records, data)
     (out / f"results_{name}.md").write_text(text + "\n")
     best = min(results, key=lambda item: item[0]["code_error"])
-    for code, samples in best[1].items():
+    if best[1] is None:  # recorded elsewhere: its figures, if any, stay as they are
+        text += f"\n\n(Traversals not redrawn: the best seed, {best[0]['seed']}, was not run here.)"
+    for code, samples in (best[1] or {}).items():
         path = out / f"traversal_{name}_{code}.png"
         save_figure(figure(samples, code, best[0]["seed"]), path)
     print(text)

@@ -55,3 +55,39 @@ def test_bad_settings_are_refused(capsys):
         with pytest.raises(SystemExit):
             experiment.main(argv)
         assert message in capsys.readouterr().err
+
+
+def record(seed, code_error):
+    return {
+        "seed": seed,
+        "steps": 10,
+        "code_error": code_error,
+        "generated_error": 0.5,
+        "digit_of_category": list(range(10)),
+        "settings": [],
+        "device": "cpu",
+        "seconds": 1.0,
+    }
+
+
+def test_seeds_from_other_machines_add_up_and_keep_their_figures(tmp_path):
+    """Seed 0 recorded in ``out`` (trained elsewhere), seed 1 trained here: both in the table;
+    the traversals are drawn only when the best seed's samples are here."""
+    workdir, out = tmp_path / "runs", tmp_path / "out"
+    workdir.mkdir(), out.mkdir()
+    (out / "results_digits.json").write_text(json.dumps([record(0, 0.2), record(1, 0.9)]))
+    (workdir / "digits_seed1.json").write_text(json.dumps(record(1, 0.4)))
+    samples = np.zeros((10, len(experiment.TRAVERSAL), 8, 8, 1), np.uint8)
+    np.savez(workdir / "digits_seed1.npz", c2=samples)
+    results = experiment.main(
+        ["--report", "--data", "digits", "--workdir", str(workdir), "--out", str(out)]
+    )
+    assert [(result["seed"], result["code_error"]) for result, _ in results] == [(0, 0.2), (1, 0.4)]
+    assert json.loads((out / "results_digits.json").read_text()) == [record(0, 0.2), record(1, 0.4)]
+    table = (out / "results_digits.md").read_text()
+    assert "| 0 | 10 | 20.0% |" in table and "| 1 | 10 | 40.0% |" in table
+    assert "Best of 2 seeds: 20.0% (seed 0)" in table
+    assert not (out / "traversal_digits_c2.png").exists()  # seed 0's samples are elsewhere
+    (workdir / "digits_seed1.json").write_text(json.dumps(record(1, 0.1)))
+    experiment.main(["--report", "--data", "digits", "--workdir", str(workdir), "--out", str(out)])
+    assert (out / "traversal_digits_c2.png").exists()
