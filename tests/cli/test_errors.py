@@ -49,6 +49,13 @@ def test_config_value_of_the_wrong_type(capsys, tmp_path):
     assert_one_line(status, err, "'steps' takes a int")
 
 
+def test_setting_without_a_value(capsys, tmp_path):
+    status, err = run_cli(
+        capsys, "train", "dcgan_digits", "--workdir", str(tmp_path), "--set", "steps"
+    )
+    assert_one_line(status, err, "--set takes KEY=VALUE, e.g. --set steps=100; got 'steps'")
+
+
 def test_missing_tfds_data_set(capsys, tmp_path):
     empty = tmp_path / "tfds"
     empty.mkdir()
