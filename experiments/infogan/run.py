@@ -21,9 +21,9 @@ InfoGAN never reads):
 It writes ``WORKDIR/{data}_seed{S}.json`` per seed as soon as it is done, then in ``--out``
 ``results_{data}.json`` (every seed's record, merged with the seeds already recorded there, so
 that seeds trained on different machines add up), ``results_{data}.md`` and the latent
-traversals of the best seed, where it was trained here (the paper's Fig. 2 c-d: one
+traversals of the best seed if it was trained in ``WORKDIR`` (the paper's Fig. 2 c-d: one
 row per category of c1, in the order of their matched digits, c2 or c3 from −2 to 2, the
-other codes and z fixed per row) from every seed found there; ``--report`` only rewrites them.
+other codes and z fixed per row); ``--report`` only rewrites them.
 ``--quick``: tiny presets, 10 steps, seeds 0 and 1 on digits (the test). ``--set KEY=VALUE``
 changes the recipe's config (``jaxgen train``'s syntax); ``--tag NAME`` then keeps that
 variant's files apart: ``{data}_{NAME}_seed{S}.json``, ``results_{data}_{NAME}.md``, ...
@@ -221,7 +221,7 @@ def figure(samples, name, seed):
 def write_outputs(workdir, data, out, tag=""):
     """``results_{name}.json`` (every seed's record: those trained in ``workdir`` and those
     already recorded in ``out``), its table ``results_{name}.md``, and the traversals of the
-    best seed whose samples are here."""
+    best seed, if that seed was trained in ``workdir`` (else the figures stay as they are)."""
     name = f"{data}_{tag}" if tag else data
     saved_path = out / f"results_{name}.json"
     results = merge_saved(load_results(workdir, name), saved_path)
