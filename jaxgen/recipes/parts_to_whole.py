@@ -1,7 +1,7 @@
 """Generation from parts (Puzzle-GAN, Lee et al. 2018): ``parts_digits`` and ``parts_mnist``.
 
     jaxgen train parts_digits --workdir runs/parts_digits     # 8×8 digits, 4×4 parts, CPU
-    jaxgen train parts_mnist --workdir runs/parts_mnist       # mnist5k 28×28, 12×12 parts
+    jaxgen train parts_mnist --workdir runs/parts_mnist       # mnist5k 28×28, 14×14 parts
     python -m experiments.parts_to_whole.run                  # in-mask error, classifier, figure
 
 The data are digits with 3 key patches each (``min_parts``, ``max_parts``), cut where the ink is
@@ -22,8 +22,10 @@ images in an order drawn from the key, z drawn from the key), ``{"image", "label
 batch of parts; ``no_parts=True`` gives the same generator the empty part set (encoding 0).
 
 Differences from the paper: smaller networks and images (``get_config``), patches chosen where
-the ink is instead of by a part detector (``jaxgen.data.patches``), parts about half the
-image's side (4×4 of 8×8, 12×12 of 28×28: 3×3 parts of an 8×8 digit did not tell its class),
+the ink is instead of by a part detector (``jaxgen.data.patches``), parts half the image's
+side (4×4 of 8×8, 14×14 of 28×28: 3×3 parts of an 8×8 digit did not tell its class, and three
+12×12 parts of a 28×28 one, which cover 40% of it against 52% on the digits, did not often
+enough),
 the spatial loss as a per-pixel cross-entropy and the appearance loss on the true mask (the
 paper's L1 spatial loss put the mask at 0 on the digits: ``jaxgen.game.parts`` says why; both
 of the paper's forms are options, ``spatial_loss="l1"``, ``appearance_mask="predicted"``),
@@ -46,7 +48,8 @@ What to expect on the digits (``python -m experiments.parts_to_whole.run``, the 
 true mask the wholes from the parts have a mean L1 error of 0.250 against 0.690 for the same
 generator given no parts (ratio 0.36; issue 10 asks ≤ 0.5), the ``digits`` classifier reads
 84% of them as the parts' digit (asked: ≥ 80%), and the predicted masks have an IoU of 0.77
-with the true ones.
+with the true ones. On mnist5k (``--data mnist``, 10,000 steps, 65 min on 2 CPU cores): in-mask
+ratio 0.30, 82% read as the parts' digit, mask IoU 0.81.
 """
 
 import functools
@@ -67,9 +70,9 @@ from jaxgen.train.mesh import check_batch_size, replicated
 from jaxgen.train.recipe import TINY_LOOP, add_loop_keys
 from jaxgen.types import Pair
 
-# data name -> (offline set, image size, patch side: about half the image's side, so that
-# three parts hold the digit's class: experiments/parts_to_whole/README.md)
-DATA = {"digits": ("digits", 8, 4), "mnist": ("mnist5k", 28, 12)}
+# data name -> (offline set, image size, patch side: half the image's side, so that three
+# parts hold the digit's class: experiments/parts_to_whole/README.md)
+DATA = {"digits": ("digits", 8, 4), "mnist": ("mnist5k", 28, 14)}
 RECIPE_NAMES = tuple(f"parts_{data_name}" for data_name in DATA)
 TINY = {
     **TINY_LOOP,

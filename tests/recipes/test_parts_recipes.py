@@ -109,3 +109,28 @@ def test_config_errors_speak_to_the_user():
         FACTORIES["parts_digits"](preset="tiny", max_parts=100)
     with pytest.raises(UserError, match="spatial_loss"):
         FACTORIES["parts_digits"](preset="tiny", spatial_loss="l2")
+
+
+def test_evaluate_counts_against_the_labels_and_the_rolled_neighbours(straight_run, recipe):
+    """``evaluate`` with a stand-in classifier that always answers digit 3: every accuracy is
+    the share of 3s, the same-class share of the other-parts reference is counted on the
+    rolled labels, and the in-mask ratio is the quotient of the two errors it reports."""
+    _, state = straight_run
+    test = experiment.test_set(recipe)
+    test["label"] = np.sort(test["label"])  # as mnist5k's test split: neighbours share a class
+    labels = test["label"]
+
+    def always_three(images):
+        return {"logits": np.tile(np.eye(10)[3], (len(images), 1))}
+
+    results, wholes, masks, empty = experiment.evaluate(recipe, state, always_three, test)
+    share = np.mean(labels == 3)
+    for name in ("digit_accuracy", "digit_accuracy_no_parts", "real_digit_accuracy"):
+        assert results[name] == pytest.approx(share)
+    same = sum(labels[i] == labels[i - 1] for i in range(len(labels))) / len(labels)
+    assert results["other_parts_same_class"] == pytest.approx(same)
+    assert same > 0.9
+    assert results["in_mask_ratio"] == pytest.approx(
+        results["in_mask_l1_parts"] / results["in_mask_l1_no_parts"]
+    )
+    assert wholes.shape == empty.shape == test["image"].shape
