@@ -55,6 +55,12 @@ SETTINGS = {
         4000,
         {**SKIPS, "g_spatial_mixing": True, "identity_weight": 10},
     ),
+    # one map of the positions for all channels: keeps the inverted domain's digits
+    "mnist_skips_mixshared_id10": (
+        "mnist",
+        4000,
+        {**SKIPS, "g_spatial_mixing": True, "g_mixing_shared": True, "identity_weight": 10},
+    ),
 }
 
 

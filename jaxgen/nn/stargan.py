@@ -64,7 +64,18 @@ def domain_channels(images: jax.Array, domains: jax.Array, num_domains: int) -> 
 
 class SpatialMixing(nn.Module):
     """``[B, h, w, C] → [B, h, w, C]``: y[b, q, c] = Σ_p x[b, p, c]·M[c, p, q] over the h·w
-    positions p, q (one matrix per channel, no bias), LeCun-normal (fan-in h·w)."""
+    positions p, q (one matrix per channel, no bias), M drawn from N(0, s²/(h·w)) with
+    ``init_scale`` s: s = 1 is LeCun normal (fan-in h·w), s = 0 starts M at zero, so that the
+    generator's y + M(y) starts as y and the map grows from the gradients alone (the
+    zero-initialized residual branch of ReZero, Bachlechner et al. 2021).
+
+    With ``shared``, one matrix M[p, q] serves every channel: the layer then moves each
+    position's feature vector as a whole (a rotation still exactly) but cannot give different
+    channels different displacements, which per-channel maps can, and through which the layers
+    after them see the whole image at every position."""
+
+    init_scale: float = 1.0
+    shared: bool = False
 
     @nn.compact
     def __call__(self, x):
@@ -72,10 +83,12 @@ class SpatialMixing(nn.Module):
         positions = height * width
         mixing = self.param(
             "mixing",
-            nn.initializers.normal(positions**-0.5),
-            (channels, positions, positions),
+            nn.initializers.normal(self.init_scale * positions**-0.5),
+            (1 if self.shared else channels, positions, positions),
         )
         flat = x.reshape(batch, positions, channels)
+        if self.shared:
+            return jnp.einsum("bpc,pq->bqc", flat, mixing[0]).reshape(x.shape)
         return jnp.einsum("bpc,cpq->bqc", flat, mixing).reshape(x.shape)
 
 
@@ -92,6 +105,11 @@ class StarGANGenerator(nn.Module):
       skips: concatenate each upsampling's output with the encoder's features of the same
         resolution (U-Net skips; the paper: none).
       spatial_mixing: add y + SpatialMixing(y) after the residual blocks (the paper: none).
+      mixing_init_scale: the mixing layer's ``init_scale`` (1: LeCun normal; 0: zero).
+      mixing_shared: one mixing matrix for every channel instead of one per channel.
+      mixing_skips: with ``skips`` and ``spatial_mixing``, each skip's features also pass
+        through a mixing layer of their own, e + SpatialMixing(e), so that the decoder gets a
+        moved copy of the fine features too, not only of the bottleneck's (not in the paper).
     """
 
     num_domains: int
@@ -101,6 +119,9 @@ class StarGANGenerator(nn.Module):
     outer_kernel: int = 7
     skips: bool = False
     spatial_mixing: bool = False
+    mixing_init_scale: float = 1.0
+    mixing_shared: bool = False
+    mixing_skips: bool = False
 
     @nn.compact
     def __call__(self, images, domains):
@@ -122,7 +143,12 @@ class StarGANGenerator(nn.Module):
         for _ in range(self.num_blocks):
             y = ResnetBlock()(y)
         if self.spatial_mixing:
-            y = y + SpatialMixing()(y)
+            y = y + SpatialMixing(self.mixing_init_scale, self.mixing_shared)(y)
+            if self.mixing_skips:
+                encoded = [
+                    e + SpatialMixing(self.mixing_init_scale, self.mixing_shared)(e)
+                    for e in encoded
+                ]
         for i in reversed(range(self.num_downsamplings)):
             y = nn.relu(instance_norm(ConvTranspose(self.width * 2**i, (4, 4), (2, 2))(y)))
             if self.skips:

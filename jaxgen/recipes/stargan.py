@@ -100,6 +100,9 @@ def get_config(data_name: str) -> ml_collections.ConfigDict:
     c.g_outer_kernel = 7  # the first and last convolutions' side (the paper: 7; odd)
     c.g_skips = False  # U-Net skips from the encoder to the decoder (the paper: none)
     c.g_spatial_mixing = False  # a linear map of the positions per channel (the paper: none)
+    c.g_mixing_init_scale = 1.0  # its initial weights' scale: 1 LeCun normal, 0 zero
+    c.g_mixing_shared = False  # one map of the positions for all channels, not one per channel
+    c.g_mixing_skips = False  # a mixing layer on each U-Net skip as well
     c.d_width = 32  # the paper: 64
     c.d_downsamplings = 2 if data_name == "digits" else 4  # the paper: 6 (2×2 patches at 128²)
     c.class_weight = game_lib.CLASS_WEIGHT
@@ -127,7 +130,7 @@ def _check(config):
         if config[key] < 1:
             raise UserError(f"config key {key!r} must be at least 1, got {config[key]}")
     nonnegative = ("g_downsamplings", "g_blocks", "class_weight", "reconstruction_weight")
-    for key in (*nonnegative, "identity_weight"):
+    for key in (*nonnegative, "identity_weight", "g_mixing_init_scale"):
         if config[key] < 0:
             raise UserError(f"config key {key!r} must be 0 or more, got {config[key]}")
     if not 2 <= config.num_domains <= len(multi_domain.DOMAINS):
@@ -157,6 +160,9 @@ def networks(config):
         config.g_outer_kernel,
         config.g_skips,
         config.g_spatial_mixing,
+        config.g_mixing_init_scale,
+        config.g_mixing_shared,
+        config.g_mixing_skips,
     )
     discriminator = StarGANDiscriminator(config.num_domains, config.d_width, config.d_downsamplings)
     return generator, discriminator

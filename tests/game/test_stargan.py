@@ -167,16 +167,50 @@ def test_identity_term_adds_the_own_domain_translation_error():
     assert loss_d == loss_d0  # the critic's loss does not see it
 
 
-def test_spatial_mixing_can_rotate_every_channel():
+@pytest.mark.parametrize("shared", [False, True])
+def test_spatial_mixing_can_rotate_every_channel(shared):
     images = np.random.default_rng(0).normal(size=(2, 4, 4, 3)).astype(np.float32)
     # M[c, p, q] = 1 where position q of the output reads position p of the input under rot90
     index = np.arange(16).reshape(4, 4)
     rotated_index = np.rot90(index, 1).ravel()  # output position q holds input rotated_index[q]
     permutation = np.zeros((16, 16), np.float32)
     permutation[rotated_index, np.arange(16)] = 1.0
-    mixing = np.broadcast_to(permutation, (3, 16, 16))
+    matrices = 1 if shared else 3
+    mixing = np.broadcast_to(permutation, (matrices, 16, 16))
 
-    out = jax.jit(SpatialMixing().apply)({"params": {"mixing": mixing}}, images)
+    layer = SpatialMixing(shared=shared)
+    out = jax.jit(layer.apply)({"params": {"mixing": mixing}}, images)
     np.testing.assert_allclose(out, np.rot90(np.asarray(images), 1, axes=(1, 2)), atol=1e-6)
-    params = jax.eval_shape(SpatialMixing().init, jax.random.PRNGKey(1), images)["params"]
-    assert params["mixing"].shape == (3, 16, 16)
+    params = jax.eval_shape(layer.init, jax.random.PRNGKey(1), images)["params"]
+    assert params["mixing"].shape == (matrices, 16, 16)
+
+
+def test_shared_mixing_moves_every_channel_alike():
+    """One matrix for all channels: channel c of the output is M applied to channel c alone."""
+    images = np.random.default_rng(1).normal(size=(2, 3, 3, 4)).astype(np.float32)
+    matrix = np.random.default_rng(2).normal(size=(9, 9)).astype(np.float32)
+    out = SpatialMixing(shared=True).apply({"params": {"mixing": matrix[None]}}, images)
+    flat = images.reshape(2, 9, 4)
+    expected = np.stack([flat[:, :, c] @ matrix for c in range(4)], axis=-1).reshape(images.shape)
+    np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-5)
+
+
+def test_zero_initialized_mixing_starts_as_the_generator_without_it():
+    images = jnp.asarray(np.random.default_rng(0).uniform(-1, 1, (2, 8, 8, 1)), jnp.float32)
+    domains = jnp.array([1, 3])
+    sizes = dict(num_domains=4, width=4, num_downsamplings=1, num_blocks=1, outer_kernel=3)
+    mixed = StarGANGenerator(**sizes, spatial_mixing=True, mixing_init_scale=0.0)
+    variables = mixed.init(jax.random.PRNGKey(0), images, domains)
+    mixing = variables["params"].pop("SpatialMixing_0")["mixing"]
+    assert mixing.shape == (8, 16, 16) and not np.any(mixing)
+    plain = StarGANGenerator(**sizes).apply(variables, images, domains)
+    np.testing.assert_allclose(
+        mixed.apply(mixed.init(jax.random.PRNGKey(0), images, domains), images, domains),
+        plain,
+        atol=1e-6,
+    )
+    # the default scale draws M as LeCun normal: std 1/√(h·w) over the 4×4 positions
+    drawn = StarGANGenerator(**sizes, spatial_mixing=True).init(
+        jax.random.PRNGKey(0), images, domains
+    )
+    assert 0.2 < float(jnp.std(drawn["params"]["SpatialMixing_0"]["mixing"])) < 0.3
