@@ -138,6 +138,15 @@ def _check(config):
             f"num_domains must be in 2 .. {len(multi_domain.DOMAINS)} (the domains "
             f"{', '.join(multi_domain.DOMAINS)}), got {config.num_domains}"
         )
+    if config.g_mixing_shared and not config.g_spatial_mixing:
+        raise UserError(
+            "g_mixing_shared=true needs the mixing layer: add --set g_spatial_mixing=true"
+        )
+    if config.g_mixing_skips and not (config.g_spatial_mixing and config.g_skips):
+        raise UserError(
+            "g_mixing_skips=true mixes the U-Net skips: it needs --set g_skips=true and "
+            "--set g_spatial_mixing=true"
+        )
     if config.g_outer_kernel < 1 or config.g_outer_kernel % 2 == 0:
         raise UserError(f"g_outer_kernel must be odd and positive, got {config.g_outer_kernel}")
     for player in ("g", "d"):

@@ -196,13 +196,18 @@ def test_shared_mixing_moves_every_channel_alike():
 
 
 def test_zero_initialized_mixing_starts_as_the_generator_without_it():
+    """Also on the skip: the bottleneck's map (8 channels, 4×4 positions) and the skip's (the
+    first convolution's 4 channels, 8×8 positions) both start at zero."""
     images = jnp.asarray(np.random.default_rng(0).uniform(-1, 1, (2, 8, 8, 1)), jnp.float32)
     domains = jnp.array([1, 3])
-    sizes = dict(num_domains=4, width=4, num_downsamplings=1, num_blocks=1, outer_kernel=3)
-    mixed = StarGANGenerator(**sizes, spatial_mixing=True, mixing_init_scale=0.0)
+    sizes = dict(
+        num_domains=4, width=4, num_downsamplings=1, num_blocks=1, outer_kernel=3, skips=True
+    )
+    mixed = StarGANGenerator(**sizes, spatial_mixing=True, mixing_init_scale=0.0, mixing_skips=True)
     variables = mixed.init(jax.random.PRNGKey(0), images, domains)
-    mixing = variables["params"].pop("SpatialMixing_0")["mixing"]
-    assert mixing.shape == (8, 16, 16) and not np.any(mixing)
+    for name, shape in (("SpatialMixing_0", (8, 16, 16)), ("SpatialMixing_1", (4, 64, 64))):
+        mixing = variables["params"].pop(name)["mixing"]
+        assert mixing.shape == shape and not np.any(mixing)
     plain = StarGANGenerator(**sizes).apply(variables, images, domains)
     np.testing.assert_allclose(
         mixed.apply(mixed.init(jax.random.PRNGKey(0), images, domains), images, domains),

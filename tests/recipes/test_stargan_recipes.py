@@ -93,3 +93,9 @@ def test_config_errors_speak_to_the_user():
         FACTORIES["stargan_digits"](preset="tiny", d_downsamplings=3)
     with pytest.raises(UserError, match="num_domains"):
         FACTORIES["stargan_digits"](preset="tiny", num_domains=5)
+    with pytest.raises(UserError, match="g_spatial_mixing=true"):
+        FACTORIES["stargan_digits"](preset="tiny", g_mixing_shared=True)
+    with pytest.raises(UserError, match="g_skips=true"):
+        FACTORIES["stargan_digits"](preset="tiny", g_spatial_mixing=True, g_mixing_skips=True)
+    with pytest.raises(UserError, match="g_mixing_init_scale"):
+        FACTORIES["stargan_digits"](preset="tiny", g_mixing_init_scale=-1.0)
