@@ -34,6 +34,8 @@ num_downsamplings=0, num_blocks=1, outer_kernel=3)`` and ``StarGANDiscriminator(
 num_downsamplings=2)``.
 """
 
+import functools
+
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
@@ -143,12 +145,10 @@ class StarGANGenerator(nn.Module):
         for _ in range(self.num_blocks):
             y = ResnetBlock()(y)
         if self.spatial_mixing:
-            y = y + SpatialMixing(self.mixing_init_scale, self.mixing_shared)(y)
+            mixing = functools.partial(SpatialMixing, self.mixing_init_scale, self.mixing_shared)
+            y = y + mixing()(y)
             if self.mixing_skips:
-                encoded = [
-                    e + SpatialMixing(self.mixing_init_scale, self.mixing_shared)(e)
-                    for e in encoded
-                ]
+                encoded = [e + mixing()(e) for e in encoded]
         for i in reversed(range(self.num_downsamplings)):
             y = nn.relu(instance_norm(ConvTranspose(self.width * 2**i, (4, 4), (2, 2))(y)))
             if self.skips:
