@@ -61,6 +61,8 @@ SETTINGS = {
         4000,
         {**SKIPS, "g_spatial_mixing": True, "g_mixing_shared": True, "identity_weight": 10},
     ),
+    # two learned maps of the input's positions, one chosen per example before the generator
+    "mnist_skips_warp2_id10": ("mnist", 4000, {**SKIPS, "g_input_warps": 2, "identity_weight": 10}),
 }
 
 

@@ -16,7 +16,13 @@ domains:
   ``spatial_mixing`` (not in the paper), a ``SpatialMixing`` layer follows the residual blocks:
   y + M_ch(y), M_ch a learned linear map of the h·w positions of each channel (the token mixing
   of MLP-Mixer, Tolstikhin et al. 2021), which can express a permutation of the positions such
-  as a 90° rotation exactly; convolutions can only build one from many local steps.
+  as a 90° rotation exactly; convolutions can only build one from many local steps. With
+  ``input_warps`` n > 0 (not in the paper), an ``InputWarp`` first replaces the image by a
+  per-example mixture of itself and n learned maps of its positions, chosen from the image and
+  the target domain, so that everything after it, the U-Net skips included, sees an image
+  already turned where the translation needs a turn; with ``rigid_warp``, a ``RigidWarp`` (a
+  spatial transformer that turns and shifts the image by an angle and a shift it reads from the
+  image and the target domain) does the same with three numbers per example.
 - ``StarGANDiscriminator(x)``: per downsampling i = 0 .. n − 1, Conv 4×4 stride 2 (pad 1) of
   w·2^i → LeakyReLU 0.01 (no normalization: WGAN-GP's critic); then two heads on the
   ``[B, h, w, 2^(n−1)·w]`` features, h = H / 2^n: D_src, Conv 3×3 (pad 1, no bias) to one raw
@@ -94,6 +100,96 @@ class SpatialMixing(nn.Module):
         return jnp.einsum("bpc,cpq->bqc", flat, mixing).reshape(x.shape)
 
 
+class InputWarp(nn.Module):
+    """``(images [B, H, W, C], target domains int [B]) → images [B, H, W, C]``: a spatial
+    transformer (Jaderberg et al. 2015) whose transforms are learned maps of the positions.
+
+        x' = g_0·x + Σ_{k=1..n} g_k·(M_k x),   (M_k x)[q, c] = Σ_p x[p, c]·M_k[p, q],
+        g = softmax(Dense(mean over positions of φ([x, onehot(c')])))
+
+    with n = ``num_warps`` matrices M_k of the H·W positions, shared by the channels and drawn
+    from N(0, s²/(H·W)) (``init_scale`` s), and φ two 3×3 stride-2 convolutions of ``width`` and
+    2·``width`` channels with ReLU: the gates g ∈ Δ^n are chosen per example from the image and
+    the target domain. M_k can become a permutation such as a 90° turn, and the gates pick the
+    turn the translation needs (forwards into a turned domain, backwards out of one, none
+    otherwise) before the generator's convolutions and skips see the image. Not in StarGAN."""
+
+    num_domains: int
+    num_warps: int
+    width: int = 16
+    init_scale: float = 1.0
+
+    @nn.compact
+    def __call__(self, images, domains):
+        batch, height, width, channels = images.shape
+        positions = height * width
+        maps = self.param(
+            "maps",
+            nn.initializers.normal(self.init_scale * positions**-0.5),
+            (self.num_warps, positions, positions),
+        )
+        features = domain_channels(images, domains, self.num_domains)
+        for i in range(2):
+            features = nn.relu(_conv(self.width * 2**i, 3, stride=2, pad=1)(features))
+        gates = jax.nn.softmax(nn.Dense(self.num_warps + 1)(features.mean((1, 2))))
+        self.sow("intermediates", "gates", gates)  # kept only when asked for: mutable=[...]
+        flat = images.reshape(batch, positions, channels)
+        warped = jnp.einsum("bpc,kpq->bkqc", flat, maps)
+        mixed = gates[:, 0, None, None] * flat + jnp.einsum("bk,bkqc->bqc", gates[:, 1:], warped)
+        return mixed.reshape(images.shape)
+
+
+def turn_and_shift(images, angles, shifts, background=-1.0):
+    """``images`` ``[B, H, W, C]`` each turned anticlockwise by ``angles`` ``[B]`` (radians)
+    about its centre and then moved by ``shifts`` ``[B, 2]`` (rows, columns; in half image
+    sides), read by bilinear interpolation with ``background`` outside the image:
+
+        out[i, j] = x[c + A_φ·((i, j) − c) − s·(H, W)/2],   A_φ = [[cos φ, sin φ], [−sin φ, cos φ]]
+
+    (c the centre). Differentiable in the angles and shifts; φ = π/2 is ``np.rot90(x, 1)``
+    exactly (up to rounding of cos φ)."""
+    batch, height, width, channels = images.shape
+    rows, cols = jnp.meshgrid(jnp.arange(height), jnp.arange(width), indexing="ij")
+    di, dj = rows - (height - 1) / 2, cols - (width - 1) / 2
+
+    def one(image, angle, shift):
+        cos, sin = jnp.cos(angle), jnp.sin(angle)
+        source_rows = (height - 1) / 2 + cos * di + sin * dj - shift[0] * height / 2
+        source_cols = (width - 1) / 2 - sin * di + cos * dj - shift[1] * width / 2
+
+        def channel(plane):
+            return jax.scipy.ndimage.map_coordinates(
+                plane, [source_rows, source_cols], order=1, mode="constant", cval=background
+            )
+
+        return jax.vmap(channel, in_axes=-1, out_axes=-1)(image)
+
+    return jax.vmap(one)(images, angles, shifts)
+
+
+class RigidWarp(nn.Module):
+    """``(images [B, H, W, C], target domains int [B]) → images [B, H, W, C]``: a spatial
+    transformer (Jaderberg, Simonyan, Zisserman & Kavukcuoglu 2015) restricted to rigid
+    motions. A localization network φ (two 3×3 stride-2 convolutions of ``width`` and
+    2·``width`` channels with ReLU, the mean over positions, a Dense to 3 numbers) reads the
+    image with the target domain's one-hot and gives per example an angle and a shift, and
+    the image is turned and shifted by them (``turn_and_shift``, background −1). The Dense
+    starts at zero, so the warp starts as the identity and turns only as far as the
+    generator's losses ask. Not in StarGAN."""
+
+    num_domains: int
+    width: int = 16
+
+    @nn.compact
+    def __call__(self, images, domains):
+        features = domain_channels(images, domains, self.num_domains)
+        for i in range(2):
+            features = nn.relu(_conv(self.width * 2**i, 3, stride=2, pad=1)(features))
+        motion = nn.Dense(3, kernel_init=nn.initializers.zeros)(features.mean((1, 2)))
+        self.sow("intermediates", "angles", motion[:, 0])
+        return turn_and_shift(images, motion[:, 0], motion[:, 1:])
+
+
 class StarGANGenerator(nn.Module):
     """``(images [B, H, W, C] in [−1, 1], target domains int [B]) → images [B, H, W, C]``.
 
@@ -112,6 +208,11 @@ class StarGANGenerator(nn.Module):
       mixing_skips: with ``skips`` and ``spatial_mixing``, each skip's features also pass
         through a mixing layer of their own, e + SpatialMixing(e), so that the decoder gets a
         moved copy of the fine features too, not only of the bottleneck's (not in the paper).
+      input_warps: n > 0 puts an ``InputWarp`` of n learned maps before everything else (not
+        in the paper); 0: none.
+      warp_init_scale: the warps' ``init_scale`` (1: LeCun normal; 0: zero).
+      rigid_warp: a ``RigidWarp`` (a spatial transformer of rigid motions) before everything
+        else (not in the paper).
     """
 
     num_domains: int
@@ -124,6 +225,9 @@ class StarGANGenerator(nn.Module):
     mixing_init_scale: float = 1.0
     mixing_shared: bool = False
     mixing_skips: bool = False
+    input_warps: int = 0
+    warp_init_scale: float = 1.0
+    rigid_warp: bool = False
 
     @nn.compact
     def __call__(self, images, domains):
@@ -136,7 +240,13 @@ class StarGANGenerator(nn.Module):
         if domains.shape != images.shape[:1]:
             raise ValueError(f"domains must be [{images.shape[0]}], got shape {domains.shape}")
         pad = self.outer_kernel // 2
-        x = domain_channels(images, domains, self.num_domains)
+        x = images
+        if self.input_warps:
+            warp = InputWarp(self.num_domains, self.input_warps, init_scale=self.warp_init_scale)
+            x = warp(x, domains)
+        if self.rigid_warp:
+            x = RigidWarp(self.num_domains)(x, domains)
+        x = domain_channels(x, domains, self.num_domains)
         y = nn.relu(instance_norm(_conv(self.width, self.outer_kernel, pad=pad)(x)))
         encoded = []
         for i in range(1, self.num_downsamplings + 1):

@@ -11,7 +11,9 @@ constant input channels, downsampling, residual blocks with instance norm, upsam
 and discriminator (strided convolutions with LeakyReLU, a patch critic head D_src and a domain
 classifier head D_cls), sized by ``g_width``, ``g_downsamplings``, ``g_blocks``, ``d_width``
 and ``d_downsamplings``, with ``g_skips`` (off, as in the paper) adding U-Net skips and
-``g_spatial_mixing`` (off) a learned map of the positions to the generator
+``g_spatial_mixing`` (off) a learned map of the positions to the generator and
+``g_input_warps`` (0) learned maps of the input's positions chosen per example and
+``g_rigid_warp`` (off) a spatial transformer turning and shifting the input
 (``jaxgen.nn.stargan``); the game ``jaxgen.game.stargan.stargan`` (WGAN-GP, λ_cls = 1,
 λ_rec = 10, λ_gp = 10, ``identity_weight`` λ_id = 0 as in the paper, targets c' ≠ c) and the
 paper's rule, ``alternating`` with ``d_steps`` = 5 critic updates per generator update,
@@ -103,6 +105,9 @@ def get_config(data_name: str) -> ml_collections.ConfigDict:
     c.g_mixing_init_scale = 1.0  # its initial weights' scale: 1 LeCun normal, 0 zero
     c.g_mixing_shared = False  # one map of the positions for all channels, not one per channel
     c.g_mixing_skips = False  # a mixing layer on each U-Net skip as well
+    c.g_input_warps = 0  # learned maps of the input's positions, chosen per example (0: none)
+    c.g_warp_init_scale = 1.0  # their initial weights' scale: 1 LeCun normal, 0 zero
+    c.g_rigid_warp = False  # a spatial transformer turning and shifting the input per example
     c.d_width = 32  # the paper: 64
     c.d_downsamplings = 2 if data_name == "digits" else 4  # the paper: 6 (2×2 patches at 128²)
     c.class_weight = game_lib.CLASS_WEIGHT
@@ -130,7 +135,8 @@ def _check(config):
         if config[key] < 1:
             raise UserError(f"config key {key!r} must be at least 1, got {config[key]}")
     nonnegative = ("g_downsamplings", "g_blocks", "class_weight", "reconstruction_weight")
-    for key in (*nonnegative, "identity_weight", "g_mixing_init_scale"):
+    more = ("identity_weight", "g_mixing_init_scale", "g_input_warps", "g_warp_init_scale")
+    for key in (*nonnegative, *more):
         if config[key] < 0:
             raise UserError(f"config key {key!r} must be 0 or more, got {config[key]}")
     if not 2 <= config.num_domains <= len(multi_domain.DOMAINS):
@@ -172,6 +178,9 @@ def networks(config):
         config.g_mixing_init_scale,
         config.g_mixing_shared,
         config.g_mixing_skips,
+        config.g_input_warps,
+        config.g_warp_init_scale,
+        config.g_rigid_warp,
     )
     discriminator = StarGANDiscriminator(config.num_domains, config.d_width, config.d_downsamplings)
     return generator, discriminator

@@ -7,7 +7,13 @@ import numpy as np
 import pytest
 
 from jaxgen.game import stargan
-from jaxgen.nn.stargan import SpatialMixing, StarGANDiscriminator, StarGANGenerator
+from jaxgen.nn.stargan import (
+    InputWarp,
+    SpatialMixing,
+    StarGANDiscriminator,
+    StarGANGenerator,
+    turn_and_shift,
+)
 from jaxgen.types import Pair
 
 
@@ -183,6 +189,130 @@ def test_spatial_mixing_can_rotate_every_channel(shared):
     np.testing.assert_allclose(out, np.rot90(np.asarray(images), 1, axes=(1, 2)), atol=1e-6)
     params = jax.eval_shape(layer.init, jax.random.PRNGKey(1), images)["params"]
     assert params["mixing"].shape == (matrices, 16, 16)
+
+
+def _rot90_map(side):
+    """``M[p, q] = 1`` where output position q reads input position p under ``np.rot90``."""
+    rotated_index = np.rot90(np.arange(side * side).reshape(side, side), 1).ravel()
+    permutation = np.zeros((side * side, side * side), np.float32)
+    permutation[rotated_index, np.arange(side * side)] = 1.0
+    return permutation
+
+
+def _warp_params(maps, gate_bias, channels=1):
+    """InputWarp parameters (4 domains) with the gate network's output layer set to a constant
+    bias: g = softmax(gate_bias) for every example."""
+    warp = InputWarp(4, len(maps))
+    images = jnp.zeros((1, *[int(np.sqrt(maps.shape[1]))] * 2, channels))
+    params = warp.init(jax.random.PRNGKey(0), images, jnp.zeros((1,), jnp.int32))["params"]
+    params = {**params, "maps": jnp.asarray(maps)}
+    params["Dense_0"] = {
+        "kernel": jnp.zeros_like(params["Dense_0"]["kernel"]),
+        "bias": jnp.asarray(gate_bias, jnp.float32),
+    }
+    return warp, {"params": params}
+
+
+def test_input_warp_is_the_gated_mixture_of_its_maps():
+    rng = np.random.default_rng(3)
+    images = rng.normal(size=(3, 4, 4, 2)).astype(np.float32)
+    maps = rng.normal(size=(2, 16, 16)).astype(np.float32)
+    bias = np.array([0.3, -1.0, 0.7])
+    warp, variables = _warp_params(maps, bias, channels=2)
+    out = jax.jit(warp.apply)(variables, images, jnp.array([0, 1, 3]))
+    gates = np.exp(bias) / np.exp(bias).sum()
+    flat = np.float64(images.reshape(3, 16, 2))
+    expected = gates[0] * flat
+    for k in range(2):
+        expected += gates[k + 1] * np.einsum("bpc,pq->bqc", flat, np.float64(maps[k]))
+    np.testing.assert_allclose(out, expected.reshape(images.shape), rtol=1e-5, atol=1e-5)
+
+
+def test_input_warp_turns_the_image_when_its_gate_picks_a_turn():
+    images = np.random.default_rng(4).normal(size=(2, 4, 4, 1)).astype(np.float32)
+    domains = jnp.array([1, 2])
+    maps = np.stack([_rot90_map(4), np.eye(16, dtype=np.float32)[::-1]])
+    warp, turn = _warp_params(maps, [0.0, 40.0, 0.0])
+    np.testing.assert_allclose(
+        warp.apply(turn, images, domains), np.rot90(images, 1, axes=(1, 2)), atol=1e-6
+    )
+    _, keep = _warp_params(maps, [40.0, 0.0, 0.0])
+    np.testing.assert_allclose(warp.apply(keep, images, domains), images, atol=1e-6)
+    # with a drawn gate network the gates read the target domain: the same image warps apart
+    drawn = warp.init(jax.random.PRNGKey(1), images, domains)
+    same = jnp.broadcast_to(jnp.asarray(images[:1]), images.shape)
+    out = warp.apply(drawn, same, domains)
+    assert float(jnp.abs(out[0] - out[1]).max()) > 1e-3
+
+
+def test_generator_warps_its_input_first():
+    """With the warp's gate fixed on a turn, G(x, c') is the warp-free generator of rot90(x)."""
+    images = jnp.asarray(np.random.default_rng(5).uniform(-1, 1, (2, 8, 8, 1)), jnp.float32)
+    domains = jnp.array([1, 3])
+    sizes = dict(num_domains=4, width=4, num_downsamplings=1, num_blocks=1, outer_kernel=3)
+    warped = StarGANGenerator(**sizes, input_warps=1)
+    variables = warped.init(jax.random.PRNGKey(0), images, domains)
+    params = dict(variables["params"])
+    assert params["InputWarp_0"]["maps"].shape == (1, 64, 64)
+    gate = params["InputWarp_0"]["Dense_0"]
+    params["InputWarp_0"] = {
+        **params["InputWarp_0"],
+        "maps": jnp.asarray(_rot90_map(8))[None],
+        "Dense_0": {"kernel": jnp.zeros_like(gate["kernel"]), "bias": jnp.array([0.0, 40.0])},
+    }
+    out = warped.apply({"params": params}, images, domains)
+    rest = {name: value for name, value in params.items() if name != "InputWarp_0"}
+    turned = jnp.rot90(images, 1, axes=(1, 2))
+    plain = StarGANGenerator(**sizes).apply({"params": rest}, turned, domains)
+    np.testing.assert_allclose(out, plain, atol=1e-5)
+
+
+@pytest.mark.parametrize("degrees", [90, -90, 30, -50])
+def test_turn_equals_scipy_rotate(degrees):
+    """scipy.ndimage.rotate turns anticlockwise about the centre; ``grid-constant`` reads −1
+    outside the image and interpolates to it, as ``map_coordinates``' constant mode does."""
+    import scipy.ndimage
+
+    images = np.random.default_rng(6).uniform(-1, 1, (2, 9, 9, 2)).astype(np.float32)
+    angles = jnp.full((2,), np.deg2rad(degrees), jnp.float32)
+    out = turn_and_shift(jnp.asarray(images), angles, jnp.zeros((2, 2)))
+    expected = scipy.ndimage.rotate(
+        np.float64(images), degrees, axes=(2, 1), reshape=False, order=1,
+        mode="grid-constant", cval=-1.0,
+    )  # fmt: skip
+    np.testing.assert_allclose(out, expected, atol=1e-5)
+    if abs(degrees) == 90:
+        np.testing.assert_allclose(out, np.rot90(images, degrees // 90, axes=(1, 2)), atol=1e-5)
+
+
+def test_shift_moves_by_whole_pixels_and_fills_the_background():
+    images = np.random.default_rng(7).uniform(-1, 1, (1, 6, 6, 1)).astype(np.float32)
+    # one pixel down (a shift of 2/6 half sides) and two pixels left
+    out = turn_and_shift(jnp.asarray(images), jnp.zeros(1), jnp.array([[2 / 6, -4 / 6]]))
+    expected = np.full_like(images, -1.0)
+    expected[:, 1:, :-2] = images[:, :-1, 2:]
+    np.testing.assert_allclose(out, expected, atol=1e-5)
+    # the angle gets a gradient: the warp can learn to turn
+    grad = jax.grad(lambda a: turn_and_shift(jnp.asarray(images), a, jnp.zeros((1, 2))).sum())
+    assert float(jnp.abs(grad(jnp.array([0.1])))[0]) > 1e-3
+
+
+def test_rigid_warp_starts_as_the_identity():
+    images = jnp.asarray(np.random.default_rng(8).uniform(-1, 1, (2, 8, 8, 1)), jnp.float32)
+    domains = jnp.array([1, 3])
+    sizes = dict(num_domains=4, width=4, num_downsamplings=1, num_blocks=1, outer_kernel=3)
+    warped = StarGANGenerator(**sizes, rigid_warp=True)
+    variables = warped.init(jax.random.PRNGKey(0), images, domains)
+    rest = {k: v for k, v in variables["params"].items() if k != "RigidWarp_0"}
+    plain = StarGANGenerator(**sizes).apply({"params": rest}, images, domains)
+    np.testing.assert_allclose(warped.apply(variables, images, domains), plain, atol=1e-6)
+    # a quarter turn in the warp's output bias is the warp-free generator of rot90(x)
+    params = jax.tree.map(lambda v: v, variables["params"])
+    params["RigidWarp_0"]["Dense_0"]["bias"] = jnp.array([np.pi / 2, 0.0, 0.0])
+    turned = StarGANGenerator(**sizes).apply(
+        {"params": rest}, jnp.rot90(images, 1, (1, 2)), domains
+    )
+    np.testing.assert_allclose(warped.apply({"params": params}, images, domains), turned, atol=1e-5)
 
 
 def test_shared_mixing_moves_every_channel_alike():

@@ -1,0 +1,49 @@
+"""``experiments.stargan.warps``: what it reports of a generator whose warp is known."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from experiments.stargan import warps
+from jaxgen import UserError
+from jaxgen.recipes import registry, stargan
+
+FACTORIES = stargan.factories(registry.configured)
+
+
+def _initial(**overrides):
+    recipe = FACTORIES["stargan_digits"](preset="tiny", **overrides)
+    return recipe, recipe.init(jax.random.PRNGKey(0), recipe.example_batch())
+
+
+def test_a_fresh_rigid_warp_turns_nothing_in_every_pair():
+    recipe, state = _initial(g_rigid_warp=True)
+    result, _, moved = warps.summarize(recipe, state)
+    assert moved is None and len(result["angles"]) == 12  # 4 domains, ordered pairs
+    for pair in result["angles"].values():
+        assert pair["mean"] == 0.0 and pair["within_20_degrees_of"] == {
+            "0": 1.0, "90": 0.0, "180": 0.0, "-90": 0.0
+        }  # fmt: skip
+
+
+def test_a_map_set_to_the_quarter_turn_scores_zero_turn_error():
+    recipe, state = _initial(g_input_warps=2)
+    rotated_index = np.rot90(np.arange(64).reshape(8, 8), 1).ravel()
+    turn = np.zeros((64, 64), np.float32)
+    turn[rotated_index, np.arange(64)] = 1.0
+    g = dict(state.params.g)
+    g["InputWarp_0"] = {**g["InputWarp_0"], "maps": jnp.stack([jnp.asarray(turn), turn.T])}
+    state = state.replace(params=state.params._replace(g=g))
+    result, digits, moved = warps.summarize(recipe, state)
+    errors = result["turn_error"]
+    assert errors["map_1"]["to_turned"] < 1e-6 < errors["unturned"]
+    assert errors["map_2"]["to_turned_back"] < 1e-6  # the transpose turns back
+    np.testing.assert_allclose(moved[0], np.rot90(digits, 1, axes=(1, 2)), atol=1e-6)
+    gates = np.array(list(result["gates"].values()))
+    assert gates.shape == (12, 3) and np.allclose(gates.sum(1), 1.0, atol=2e-3)
+
+
+def test_a_run_without_a_warp_is_a_user_error():
+    with pytest.raises(UserError, match="g_rigid_warp=true"):
+        warps.summarize(*_initial())
