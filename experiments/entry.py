@@ -1,7 +1,7 @@
 """What every experiment's command line shares with ``jaxgen train``: ``--set KEY=VALUE`` read
-by ``jaxgen.recipes.parse_overrides``, and a mistake the user can fix (``UserError``: an
+by ``jaxgen.recipes.parse_overrides``, a mistake the user can fix (``UserError``: an
 unknown config key, a value of the wrong type, a missing file) reported in one line, not as a
-traceback.
+traceback, and a run stopped by SIGTERM or Ctrl-C ending the command (``exit_if_stopped``).
 
     if __name__ == "__main__":
         run_command(main)
@@ -10,6 +10,14 @@ traceback.
 import sys
 
 from jaxgen.errors import UserError
+
+
+def exit_if_stopped(state, steps: int, resume: str) -> None:
+    """``jaxgen.train.train`` returns early, its checkpoint saved, when SIGTERM or Ctrl-C stops
+    it: then end the command with one line saying how to go on (``resume``) instead of
+    measuring a half-trained model as if it were the finished one."""
+    if int(state.step) < steps:
+        raise SystemExit(f"stopped at step {int(state.step)} of {steps}; {resume}")
 
 
 def parse_settings(parser, items):

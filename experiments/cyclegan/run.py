@@ -1,7 +1,10 @@
 """CycleGAN on the digits: does it learn a known translation without pairs?
 
     .venv/bin/python -m experiments.cyclegan.run [--data digits|mnist] [--steps N]
-        [--workdir DIR] [--out DIR] [--set key=value ...] [--tag NAME] [--quick]
+        [--workdir DIR] [--out DIR] [--set key=value ...] [--tag NAME] [--quick] [--resume]
+
+(``--resume``: train on from ``WORKDIR``'s latest checkpoint instead of afresh, e.g. after
+SIGTERM or Ctrl-C, which end the command without measuring.)
 
 Zhu et al. 2017 translate between unpaired photo collections, where no translation is known,
 and judge it by eye and by FCN scores. Here domain B is a known function of domain A's images
@@ -35,7 +38,7 @@ import time
 
 import numpy as np
 
-from experiments.entry import parse_settings, run_command
+from experiments.entry import exit_if_stopped, parse_settings, run_command
 from experiments.figures import save_figure
 
 FOLDER = pathlib.Path(__file__).parent
@@ -120,6 +123,9 @@ def main(argv=None):
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--tag", default="", help="a suffix of the output files' names")
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument(
+        "--resume", action="store_true", help="keep WORKDIR: train on from its checkpoint"
+    )
     args = parser.parse_args(argv)
 
     from jaxgen.train import train
@@ -133,9 +139,11 @@ def main(argv=None):
     recipe = recipe_factory(name)(**overrides)
     label = args.data + (f"_{args.tag}" if args.tag else "")
     workdir = pathlib.Path(args.workdir).absolute() / label
-    shutil.rmtree(workdir, ignore_errors=True)  # a fresh run, not a resumed one
+    if not args.resume:
+        shutil.rmtree(workdir, ignore_errors=True)  # a fresh run, not a resumed one
     start = time.time()
     state = train(recipe, str(workdir), progress=False)
+    exit_if_stopped(state, recipe.config.steps, "rerun with --resume to train on from there")
     seconds = time.time() - start
     errors, pictures = evaluate(recipe, state)
     passed = max(errors["translation_ab"], errors["translation_ba"]) <= errors["unchanged"] / 2

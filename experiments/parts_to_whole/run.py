@@ -47,7 +47,7 @@ import time
 
 import numpy as np
 
-from experiments.entry import parse_settings, run_command
+from experiments.entry import exit_if_stopped, parse_settings, run_command
 from experiments.figures import save_figure
 
 FOLDER = pathlib.Path(__file__).parent
@@ -243,6 +243,7 @@ def main(argv=None):
         shutil.rmtree(workdir, ignore_errors=True)
     start = time.time()
     state = train(recipe, str(workdir), progress=False)
+    exit_if_stopped(state, recipe.config.steps, "rerun with --resume to train on from there")
     train_seconds = time.time() - start
     start = time.time()
     classifier = features.for_data(recipe.config.data, progress=False)

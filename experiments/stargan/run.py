@@ -1,7 +1,7 @@
 """StarGAN on the digits: are translations put in the requested domain, keeping their digit?
 
     .venv/bin/python -m experiments.stargan.run [--data digits|mnist] [--steps N]
-        [--workdir DIR] [--out DIR] [--set key=value ...] [--tag NAME] [--quick]
+        [--workdir DIR] [--out DIR] [--set key=value ...] [--tag NAME] [--quick] [--resume]
 
 Choi et al. 2018 judge translations by a classifier of the target attributes trained on real
 images (their §4.5, Table 3 on RaFD) and by eye. Here the domains are known transformations
@@ -26,7 +26,8 @@ domain), and ``translation_error`` = mean |G(T_s(x), t) − T_t(x)| against
 Writes ``OUT/results_{data}[_{tag}].json`` and ``OUT/translations_{data}[_{tag}].png`` (each
 row one test input, in its source domain, then its translation into every domain, the own
 one included, then the true T_t(x) row). ``--quick``: the tiny preset for 20 steps (a smoke
-run).
+run). The run trains in ``WORKDIR/TAG``, afresh unless ``--resume`` (then on from its latest
+checkpoint, e.g. after SIGTERM or Ctrl-C, which end the command without measuring).
 """
 
 import argparse
@@ -39,7 +40,7 @@ import time
 
 import numpy as np
 
-from experiments.entry import parse_settings, run_command
+from experiments.entry import exit_if_stopped, parse_settings, run_command
 from experiments.figures import save_figure
 
 FOLDER = pathlib.Path(__file__).parent
@@ -203,6 +204,9 @@ def main(argv=None):
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--tag", default="")
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument(
+        "--resume", action="store_true", help="keep WORKDIR: train on from its checkpoint"
+    )
     args = parser.parse_args(argv)
 
     from jaxgen.recipes import registry, stargan
@@ -215,9 +219,11 @@ def main(argv=None):
     factory = stargan.factories(registry.configured)[f"stargan_{args.data}"]
     recipe = factory(preset=preset, **overrides)
     workdir = args.workdir.resolve() / (args.tag or preset)
-    shutil.rmtree(workdir, ignore_errors=True)
+    if not args.resume:
+        shutil.rmtree(workdir, ignore_errors=True)
     start = time.time()
     state = train(recipe, str(workdir), progress=False)
+    exit_if_stopped(state, recipe.config.steps, "rerun with --resume to train on from there")
     train_seconds = time.time() - start
     start = time.time()
     classifier_steps = 100 if args.quick else CLASSIFIER["steps"]

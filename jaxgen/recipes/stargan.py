@@ -11,11 +11,12 @@ constant input channels, downsampling, residual blocks with instance norm, upsam
 and discriminator (strided convolutions with LeakyReLU, a patch critic head D_src and a domain
 classifier head D_cls), sized by ``g_width``, ``g_downsamplings``, ``g_blocks``, ``d_width``
 and ``d_downsamplings``, with ``g_skips`` (off, as in the paper) adding U-Net skips and
-``g_spatial_mixing`` (off) a learned map of the positions to the generator and
-``g_input_warps`` (0) learned maps of the input's positions chosen per example and
-``g_rigid_warp`` (off) a spatial transformer turning and shifting the input
-(``jaxgen.nn.stargan``); the game ``jaxgen.game.stargan.stargan`` (WGAN-GP, λ_cls = 1,
-λ_rec = 10, λ_gp = 10, ``identity_weight`` λ_id = 0 as in the paper, targets c' ≠ c) and the
+``g_spatial_mixing`` (off) a learned map of the positions to the generator, and three warps of
+the input, off by default, before it (``g_input_warps``: learned maps of the positions chosen
+per example; ``g_rigid_warp``: a spatial transformer turning and shifting the input;
+``g_turns``: a chosen mixture of the input's turns; all in ``jaxgen.nn.stargan``); the game
+``jaxgen.game.stargan.stargan`` (WGAN-GP, λ_cls = 1, λ_rec = 10, λ_gp = 10,
+``identity_weight`` λ_id = 0 as in the paper, targets c' ≠ c) and the
 paper's rule, ``alternating`` with ``d_steps`` = 5 critic updates per generator update,
 Adam(1e-4, β1 = 0.5, β2 = 0.999) for each player. One step reads ``d_steps`` stacked
 batches (one per critic update; the generator update reuses the last).
@@ -108,6 +109,7 @@ def get_config(data_name: str) -> ml_collections.ConfigDict:
     c.g_input_warps = 0  # learned maps of the input's positions, chosen per example (0: none)
     c.g_warp_init_scale = 1.0  # their initial weights' scale: 1 LeCun normal, 0 zero
     c.g_rigid_warp = False  # a spatial transformer turning and shifting the input per example
+    c.g_turns = 0  # K > 0: the input replaced by a chosen mixture of its turns by 360°/K
     c.d_width = 32  # the paper: 64
     c.d_downsamplings = 2 if data_name == "digits" else 4  # the paper: 6 (2×2 patches at 128²)
     c.class_weight = game_lib.CLASS_WEIGHT
@@ -135,7 +137,13 @@ def _check(config):
         if config[key] < 1:
             raise UserError(f"config key {key!r} must be at least 1, got {config[key]}")
     nonnegative = ("g_downsamplings", "g_blocks", "class_weight", "reconstruction_weight")
-    more = ("identity_weight", "g_mixing_init_scale", "g_input_warps", "g_warp_init_scale")
+    more = (
+        "identity_weight",
+        "g_mixing_init_scale",
+        "g_input_warps",
+        "g_warp_init_scale",
+        "g_turns",
+    )
     for key in (*nonnegative, *more):
         if config[key] < 0:
             raise UserError(f"config key {key!r} must be 0 or more, got {config[key]}")
@@ -181,6 +189,7 @@ def networks(config):
         config.g_input_warps,
         config.g_warp_init_scale,
         config.g_rigid_warp,
+        config.g_turns,
     )
     discriminator = StarGANDiscriminator(config.num_domains, config.d_width, config.d_downsamplings)
     return generator, discriminator

@@ -5,7 +5,7 @@ import importlib
 
 import pytest
 
-from experiments.entry import run_command
+from experiments.entry import exit_if_stopped, run_command
 from jaxgen.errors import UserError
 from jaxgen.recipes import parse_overrides
 
@@ -50,3 +50,12 @@ def test_run_command_turns_a_user_error_into_one_line(capsys):
         run_command(lambda: 3)  # an integer is the exit code
     assert exit_info.value.code == 3
     run_command(lambda: [1, 2])  # results are not
+
+
+def test_a_stopped_run_ends_the_command_with_how_to_go_on():
+    class State:
+        step = 40
+
+    exit_if_stopped(State(), 40, "unused")  # finished: nothing happens
+    with pytest.raises(SystemExit, match="stopped at step 40 of 100; rerun with --resume"):
+        exit_if_stopped(State(), 100, "rerun with --resume")
