@@ -12,6 +12,7 @@ from jaxgen.nn.stargan import (
     SpatialMixing,
     StarGANDiscriminator,
     StarGANGenerator,
+    TurnMixture,
     turn_and_shift,
 )
 from jaxgen.types import Pair
@@ -313,6 +314,24 @@ def test_rigid_warp_starts_as_the_identity():
         {"params": rest}, jnp.rot90(images, 1, (1, 2)), domains
     )
     np.testing.assert_allclose(warped.apply({"params": params}, images, domains), turned, atol=1e-5)
+
+
+def test_turn_mixture_is_the_gated_sum_of_the_quarter_turns():
+    images = np.random.default_rng(9).uniform(-1, 1, (3, 6, 6, 2)).astype(np.float32)
+    domains = jnp.array([0, 1, 3])
+    mixture = TurnMixture(4, num_turns=4)
+    variables = mixture.init(jax.random.PRNGKey(0), images, domains)
+    out = mixture.apply(variables, images, domains)  # the Dense starts at zero: equal gates
+    turns = [np.rot90(np.float64(images), k, axes=(1, 2)) for k in range(4)]
+    np.testing.assert_allclose(out, sum(turns) / 4, atol=1e-5)
+    bias = np.array([0.5, 2.0, -1.0, 0.0])
+    params = jax.tree.map(lambda v: v, variables["params"])
+    params["Dense_0"]["bias"] = jnp.asarray(bias, jnp.float32)
+    gates = np.exp(bias) / np.exp(bias).sum()
+    out = mixture.apply({"params": params}, images, domains)
+    np.testing.assert_allclose(
+        out, sum(g * t for g, t in zip(gates, turns, strict=True)), atol=1e-5
+    )
 
 
 def test_shared_mixing_moves_every_channel_alike():

@@ -101,6 +101,8 @@ def test_config_errors_speak_to_the_user():
         FACTORIES["stargan_digits"](preset="tiny", g_mixing_init_scale=-1.0)
     with pytest.raises(UserError, match="g_input_warps"):
         FACTORIES["stargan_digits"](preset="tiny", g_input_warps=-1)
+    with pytest.raises(UserError, match="g_turns"):
+        FACTORIES["stargan_digits"](preset="tiny", g_turns=-4)
 
 
 def test_input_warps_key_puts_the_warp_in_the_generator():
@@ -110,3 +112,6 @@ def test_input_warps_key_puts_the_warp_in_the_generator():
     recipe = FACTORIES["stargan_digits"](preset="tiny", g_rigid_warp=True)
     params = jax.eval_shape(recipe.init, jax.random.PRNGKey(0), recipe.example_batch()).params
     assert params.g["RigidWarp_0"]["Dense_0"]["kernel"].shape == (32, 3)  # angle and shift
+    recipe = FACTORIES["stargan_digits"](preset="tiny", g_turns=4)
+    params = jax.eval_shape(recipe.init, jax.random.PRNGKey(0), recipe.example_batch()).params
+    assert params.g["TurnMixture_0"]["Dense_0"]["kernel"].shape == (32, 4)  # one gate per turn
