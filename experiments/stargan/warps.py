@@ -1,5 +1,5 @@
-"""What a StarGAN generator's input warp learned (``--set g_input_warps=N`` or
-``--set g_rigid_warp=true``).
+"""What a StarGAN generator's input warp learned (``--set g_input_warps=N``,
+``--set g_rigid_warp=true`` or ``--set g_turns=K``).
 
     .venv/bin/python -m experiments.stargan.warps --workdir runs/stargan/TAG [--out DIR]
 
@@ -9,6 +9,11 @@ Reads the run's latest checkpoint and reports on the test digits, for a ``RigidW
 - ``angles``: per (source → target) pair, the mean and standard deviation of the angle in
   degrees (+90: the rotated domain's anticlockwise quarter turn) and the share of examples
   turned to within 20° of each multiple of 90°;
+
+for a ``TurnMixture`` (the input replaced by Σ_k g_k·turn(x, 360°·k/K)):
+
+- ``turn_gates``: per pair, the mean gates and the share of examples whose largest gate is
+  each turn (keys in degrees, anticlockwise);
 
 and for an ``InputWarp`` (the input x replaced by g_0·x + Σ_k g_k·(M_k x), the gates g chosen
 per example):
@@ -97,10 +102,22 @@ def summarize(recipe, state):
             return angle_summary(captured(recipe, state, inputs, targets, "RigidWarp_0", "angles"))
 
         return {"angles": per_pair(recipe, digits, read)}, digits[:EXAMPLES], None
+    if turns := recipe.config.get("g_turns"):
+
+        def read_turns(inputs, targets):
+            gates = captured(recipe, state, inputs, targets, "TurnMixture_0", "gates")
+            names = [str(round(360 * k / turns)) for k in range(turns)]
+            picked = np.bincount(gates.argmax(1), minlength=turns) / len(gates)
+            return {
+                "mean": dict(zip(names, np.round(gates.mean(0), 3).tolist(), strict=True)),
+                "picked": dict(zip(names, np.round(picked, 3).tolist(), strict=True)),
+            }
+
+        return {"turn_gates": per_pair(recipe, digits, read_turns)}, digits[:EXAMPLES], None
     if not recipe.config.get("g_input_warps"):
         raise UserError(
             "this run's generator has no input warp: it was trained without "
-            "--set g_input_warps=N or --set g_rigid_warp=true"
+            "--set g_input_warps=N, --set g_rigid_warp=true or --set g_turns=K"
         )
 
     def mean_gates(inputs, targets):

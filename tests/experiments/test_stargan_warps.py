@@ -44,6 +44,15 @@ def test_a_map_set_to_the_quarter_turn_scores_zero_turn_error():
     assert gates.shape == (12, 3) and np.allclose(gates.sum(1), 1.0, atol=2e-3)
 
 
+def test_a_fresh_turn_mixture_weighs_every_turn_alike():
+    recipe, state = _initial(g_turns=4)
+    result, _, _ = warps.summarize(recipe, state)
+    assert len(result["turn_gates"]) == 12
+    for pair in result["turn_gates"].values():
+        assert pair["mean"] == {"0": 0.25, "90": 0.25, "180": 0.25, "270": 0.25}
+        assert sum(pair["picked"].values()) == pytest.approx(1.0)
+
+
 def test_a_run_without_a_warp_is_a_user_error():
-    with pytest.raises(UserError, match="g_rigid_warp=true"):
+    with pytest.raises(UserError, match="g_turns=K"):
         warps.summarize(*_initial())
