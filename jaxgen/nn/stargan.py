@@ -101,16 +101,27 @@ class SpatialMixing(nn.Module):
         return jnp.einsum("bpc,cpq->bqc", flat, mixing).reshape(x.shape)
 
 
+def _localization(images, domains, num_domains, width):
+    """The input warps' localization network φ, inside the calling module: the image with the
+    target domain's one-hot channels → two 3×3 stride-2 convolutions of ``width`` and
+    2·``width`` channels with ReLU → the mean over positions, ``[B, 2·width]``."""
+    features = domain_channels(images, domains, num_domains)
+    for i in range(2):
+        features = nn.relu(_conv(width * 2**i, 3, stride=2, pad=1)(features))
+    return features.mean((1, 2))
+
+
 class InputWarp(nn.Module):
     """``(images [B, H, W, C], target domains int [B]) → images [B, H, W, C]``: a spatial
     transformer (Jaderberg et al. 2015) whose transforms are learned maps of the positions.
 
         x' = g_0·x + Σ_{k=1..n} g_k·(M_k x),   (M_k x)[q, c] = Σ_p x[p, c]·M_k[p, q],
-        g = softmax(Dense(mean over positions of φ([x, onehot(c')])))
+        g = softmax(Dense(φ(x, c')))
 
     with n = ``num_warps`` matrices M_k of the H·W positions, shared by the channels and drawn
-    from N(0, s²/(H·W)) (``init_scale`` s), and φ two 3×3 stride-2 convolutions of ``width`` and
-    2·``width`` channels with ReLU: the gates g ∈ Δ^n are chosen per example from the image and
+    from N(0, s²/(H·W)) (``init_scale`` s), and φ the localization network (``_localization``:
+    two stride-2 convolutions of the image and the target's one-hot, then the mean over
+    positions): the gates g ∈ Δ^n are chosen per example from the image and
     the target domain. M_k can become a permutation such as a 90° turn, and the gates pick the
     turn the translation needs (forwards into a turned domain, backwards out of one, none
     otherwise) before the generator's convolutions and skips see the image. Not in StarGAN."""
@@ -129,10 +140,8 @@ class InputWarp(nn.Module):
             nn.initializers.normal(self.init_scale * positions**-0.5),
             (self.num_warps, positions, positions),
         )
-        features = domain_channels(images, domains, self.num_domains)
-        for i in range(2):
-            features = nn.relu(_conv(self.width * 2**i, 3, stride=2, pad=1)(features))
-        gates = jax.nn.softmax(nn.Dense(self.num_warps + 1)(features.mean((1, 2))))
+        features = _localization(images, domains, self.num_domains, self.width)
+        gates = jax.nn.softmax(nn.Dense(self.num_warps + 1)(features))
         self.sow("intermediates", "gates", gates)  # kept only when asked for: mutable=[...]
         flat = images.reshape(batch, positions, channels)
         warped = jnp.einsum("bpc,kpq->bkqc", flat, maps)
@@ -171,9 +180,8 @@ def turn_and_shift(images, angles, shifts, background=-1.0):
 class RigidWarp(nn.Module):
     """``(images [B, H, W, C], target domains int [B]) → images [B, H, W, C]``: a spatial
     transformer (Jaderberg, Simonyan, Zisserman & Kavukcuoglu 2015) restricted to rigid
-    motions. A localization network φ (two 3×3 stride-2 convolutions of ``width`` and
-    2·``width`` channels with ReLU, the mean over positions, a Dense to 3 numbers) reads the
-    image with the target domain's one-hot and gives per example an angle and a shift, and
+    motions. The localization network φ (``_localization``) and a Dense to 3 numbers read the
+    image with the target domain's one-hot and give per example an angle and a shift, and
     the image is turned and shifted by them (``turn_and_shift``, background −1). The Dense
     starts at zero, so the warp starts as the identity and turns only as far as the
     generator's losses ask. Not in StarGAN."""
@@ -183,10 +191,8 @@ class RigidWarp(nn.Module):
 
     @nn.compact
     def __call__(self, images, domains):
-        features = domain_channels(images, domains, self.num_domains)
-        for i in range(2):
-            features = nn.relu(_conv(self.width * 2**i, 3, stride=2, pad=1)(features))
-        motion = nn.Dense(3, kernel_init=nn.initializers.zeros)(features.mean((1, 2)))
+        features = _localization(images, domains, self.num_domains, self.width)
+        motion = nn.Dense(3, kernel_init=nn.initializers.zeros)(features)
         self.sow("intermediates", "angles", motion[:, 0])
         return turn_and_shift(images, motion[:, 0], motion[:, 1:])
 
@@ -195,9 +201,9 @@ class TurnMixture(nn.Module):
     """``(images [B, H, W, C], target domains int [B]) → images [B, H, W, C]``: the image
     replaced by a per-example mixture of its turns by the multiples of 360°/K,
 
-        x' = Σ_{k=0..K−1} g_k·turn(x, 2πk/K),   g = softmax(Dense(mean_positions φ([x, c'])))
+        x' = Σ_{k=0..K−1} g_k·turn(x, 2πk/K),   g = softmax(Dense(φ(x, c')))
 
-    (``turn_and_shift``; K = ``num_turns``; φ as ``RigidWarp``'s localization network), a
+    (``turn_and_shift``; K = ``num_turns``; φ the localization network, ``_localization``), a
     spatial transformer that chooses among K candidate turns instead of descending on one
     angle: the choice is learned from how each candidate serves the losses, where a single
     angle only sees the local slope at 0°, which says nothing about a quarter turn. K = 4 gives
@@ -211,10 +217,8 @@ class TurnMixture(nn.Module):
 
     @nn.compact
     def __call__(self, images, domains):
-        features = domain_channels(images, domains, self.num_domains)
-        for i in range(2):
-            features = nn.relu(_conv(self.width * 2**i, 3, stride=2, pad=1)(features))
-        logits = nn.Dense(self.num_turns, kernel_init=nn.initializers.zeros)(features.mean((1, 2)))
+        features = _localization(images, domains, self.num_domains, self.width)
+        logits = nn.Dense(self.num_turns, kernel_init=nn.initializers.zeros)(features)
         gates = jax.nn.softmax(logits)
         self.sow("intermediates", "gates", gates)
         batch = images.shape[0]
