@@ -26,7 +26,7 @@ import time
 import jax
 import numpy as np
 
-from experiments.entry import run_command
+from experiments.entry import exit_if_stopped, run_command
 from experiments.figures import save_figure
 
 FOLDER = pathlib.Path(__file__).parent
@@ -69,6 +69,7 @@ def run_family(family, data, steps, workdir, preset="default", per_class=PER_CLA
     folder = workdir / f"{data}_{family}"
     shutil.rmtree(folder, ignore_errors=True)
     state = train(recipe, str(folder), progress=False, log=lambda message: None)
+    exit_if_stopped(state, recipe.config.steps, "rerun the command: it trains afresh")
     classifier = features.for_data(DATA[data], progress=False)
     share, shares, samples = recognized(recipe, state, per_class, classifier)
     fid = evaluate_run(

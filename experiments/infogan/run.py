@@ -39,7 +39,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from experiments.entry import parse_settings, run_command
+from experiments.entry import exit_if_stopped, parse_settings, run_command
 from experiments.figures import save_figure
 
 FOLDER = pathlib.Path(__file__).parent
@@ -81,6 +81,7 @@ def run_seed(
     folder = workdir / f"{name}_seed{seed}"
     shutil.rmtree(folder, ignore_errors=True)
     state = train(recipe, str(folder), progress=False, log=lambda message: None)
+    exit_if_stopped(state, recipe.config.steps, "rerun the command: it trains afresh")
     classes = recipe.config.info_categorical
     images, labels = signed_split(DATA[data], "test")
     size = recipe.config.image_size
