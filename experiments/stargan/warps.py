@@ -1,5 +1,5 @@
 """What a StarGAN generator's input warp learned (``--set g_input_warps=N``,
-``--set g_rigid_warp=true`` or ``--set g_turns=K``).
+``--set g_rigid_warp=true``, ``--set g_turns=K`` or ``--set g_pair_turns=K``).
 
     .venv/bin/python -m experiments.stargan.warps --workdir runs/stargan/TAG [--out DIR]
 
@@ -10,7 +10,7 @@ Reads the run's latest checkpoint and reports on the test digits, for a ``RigidW
   degrees (+90: the rotated domain's anticlockwise quarter turn) and the share of examples
   turned to within 20° of each multiple of 90°;
 
-for a ``TurnMixture`` (the input replaced by Σ_k g_k·turn(x, 360°·k/K)):
+for a ``TurnMixture`` or ``PairTurns`` (the input replaced by Σ_k g_k·turn(x, 360°·k/K)):
 
 - ``turn_gates``: per pair, the mean gates and the share of examples whose largest gate is
   each turn (keys in degrees, anticlockwise);
@@ -102,10 +102,12 @@ def summarize(recipe, state):
             return angle_summary(captured(recipe, state, inputs, targets, "RigidWarp_0", "angles"))
 
         return {"angles": per_pair(recipe, digits, read)}, digits[:EXAMPLES], None
-    if turns := recipe.config.get("g_turns"):
+    turns = recipe.config.get("g_turns") or recipe.config.get("g_pair_turns")
+    if turns:
+        layer = "TurnMixture_0" if recipe.config.get("g_turns") else "PairTurns_0"
 
         def read_turns(inputs, targets):
-            gates = captured(recipe, state, inputs, targets, "TurnMixture_0", "gates")
+            gates = captured(recipe, state, inputs, targets, layer, "gates")
             names = [str(round(360 * k / turns)) for k in range(turns)]
             picked = np.bincount(gates.argmax(1), minlength=turns) / len(gates)
             return {

@@ -19,6 +19,10 @@ each) and ‖·‖₁ the mean absolute difference per pixel (the code's ``torch
 λ_cls = 1, λ_rec = 10, λ_gp = 10 are the paper's; the identity term λ_id
 (``identity_weight``, default 0: the paper has none) is CycleGAN's identity loss (Zhu et al.
 2017, §5.2) asked of the own domain, G(x, c) ≈ x, and costs one more pass of G when λ_id > 0.
+With ``source_weight`` λ_src > 0 (default 0; not in the paper), G also pays
+λ_src·CE(s_G(x), c), s_G the source-domain logits that G sows as ``source_logits`` while it
+translates x (``jaxgen.nn.stargan.PairTurns``): G's own estimate of where x comes from,
+trained on the real labels as D_cls is.
 The critic score is the mean over patches (the paper writes D_src(x) as one number); the
 code's penalty differentiates the *sum* over its 2×2 patches, four times this gradient.
 
@@ -32,7 +36,8 @@ statistics: the model state passes through unchanged.
 Metrics (unweighted): ``critic_real`` and ``critic_fake`` (mean D_src), ``d_penalty`` (mean
 (‖∇‖ − 1)²), ``class_loss_real`` and ``class_loss_fake``, ``reconstruction`` (the L1 term),
 ``class_real`` (D_cls's accuracy on the real domains) and ``class_fake`` (on the targets), and
-``identity`` (‖x − G(x, c)‖₁) when λ_id > 0.
+``identity`` (‖x − G(x, c)‖₁) when λ_id > 0, ``source_loss`` and ``source_accuracy`` when
+λ_src > 0.
 """
 
 import jax
@@ -47,6 +52,7 @@ CLASS_WEIGHT = 1.0  # λ_cls
 RECONSTRUCTION_WEIGHT = 10.0  # λ_rec
 PENALTY_WEIGHT = 10.0  # λ_gp
 IDENTITY_WEIGHT = 0.0  # λ_id (not in the paper)
+SOURCE_WEIGHT = 0.0  # λ_src (not in the paper)
 
 
 def target_domains(key, domains: jax.Array, num_domains: int) -> jax.Array:
@@ -87,6 +93,21 @@ def translate(generator, g_params, images: jax.Array, domains: jax.Array) -> jax
     return generator.apply({"params": g_params}, images, domains)
 
 
+def sown_source_logits(sown) -> jax.Array:
+    """The ``source_logits`` ``[B, K]`` that a generator sowed (``mutable=["intermediates"]``)."""
+    found = [
+        leaf
+        for path, leaf in jax.tree_util.tree_leaves_with_path(sown)
+        if any(getattr(entry, "key", None) == "source_logits" for entry in path)
+    ]
+    if len(found) != 1:
+        raise ValueError(
+            "source_weight > 0 needs a generator that sows one 'source_logits' "
+            f"(jaxgen.nn.stargan.PairTurns), found {len(found)}"
+        )
+    return found[0]
+
+
 def stargan(
     generator,
     discriminator,
@@ -96,6 +117,7 @@ def stargan(
     reconstruction_weight: float = RECONSTRUCTION_WEIGHT,
     penalty_weight: float = PENALTY_WEIGHT,
     identity_weight: float = IDENTITY_WEIGHT,
+    source_weight: float = SOURCE_WEIGHT,
     data_key: str = "image",
     domain_key: str = "domain",
 ):
@@ -109,6 +131,7 @@ def stargan(
       num_domains: K ≥ 2.
       class_weight, reconstruction_weight, penalty_weight, identity_weight: λ_cls, λ_rec,
         λ_gp, λ_id (0: no identity term and no extra pass of G).
+      source_weight: λ_src (0: none); > 0 needs a generator that sows ``source_logits``.
       data_key, domain_key: the batch entries of the images and their int domains.
     """
     if num_domains < 2:
@@ -123,7 +146,13 @@ def stargan(
             patch_outputs, logits = discriminator.apply({"params": params.d}, images)
             return critic_scores(patch_outputs), logits
 
-        fake = translate(generator, params.g, real, target)
+        if source_weight > 0:
+            fake, sown = generator.apply(
+                {"params": params.g}, real, target, mutable=["intermediates"]
+            )
+            source_logits = sown_source_logits(sown)
+        else:
+            fake = translate(generator, params.g, real, target)
         real_scores, real_logits = judge(real)
         fake_scores, fake_logits = judge(fake)
         penalty = gradient_penalty(lambda x: judge(x)[0], real, fake, penalty_key)
@@ -141,6 +170,11 @@ def stargan(
             + reconstruction_weight * reconstruction
         )
         metrics = {}
+        if source_weight > 0:
+            source_loss = classification_loss(source_logits, source)
+            loss_g = loss_g + source_weight * source_loss
+            metrics["source_loss"] = source_loss
+            metrics["source_accuracy"] = jnp.mean(jnp.argmax(source_logits, -1) == source)
         if identity_weight > 0:
             identity = reconstruction_loss(real, translate(generator, params.g, real, source))
             loss_g = loss_g + identity_weight * identity

@@ -23,7 +23,9 @@ domains:
   already turned where the translation needs a turn; with ``rigid_warp``, a ``RigidWarp`` (a
   spatial transformer that turns and shifts the image by an angle and a shift it reads from the
   image and the target domain) does the same with three numbers per example, and with
-  ``turns`` K, a ``TurnMixture`` chooses per example among the image's K turns by 360°/K.
+  ``turns`` K, a ``TurnMixture`` chooses per example among the image's K turns by 360°/K;
+  ``pair_turns`` K, a ``PairTurns`` makes that choice per (source, target) pair, the source
+  estimated by a head the game trains on the real domain labels.
 - ``StarGANDiscriminator(x)``: per downsampling i = 0 .. n − 1, Conv 4×4 stride 2 (pad 1) of
   w·2^i → LeakyReLU 0.01 (no normalization: WGAN-GP's critic); then two heads on the
   ``[B, h, w, 2^(n−1)·w]`` features, h = H / 2^n: D_src, Conv 3×3 (pad 1, no bias) to one raw
@@ -221,13 +223,49 @@ class TurnMixture(nn.Module):
         logits = nn.Dense(self.num_turns, kernel_init=nn.initializers.zeros)(features)
         gates = jax.nn.softmax(logits)
         self.sow("intermediates", "gates", gates)
-        batch = images.shape[0]
-        turned = [
-            turn_and_shift(images, jnp.full((batch,), 2 * jnp.pi * k / self.num_turns),
-                           jnp.zeros((batch, 2)))
-            for k in range(self.num_turns)
-        ]  # fmt: skip
-        return jnp.einsum("bk,kbhwc->bhwc", gates, jnp.stack(turned))
+        return mix_turns(images, gates)
+
+
+def mix_turns(images, gates):
+    """Σ_k gates[:, k]·turn(images, 2πk/K) for ``gates`` ``[B, K]`` (``turn_and_shift``)."""
+    batch, num_turns = gates.shape
+    turned = [
+        turn_and_shift(images, jnp.full((batch,), 2 * jnp.pi * k / num_turns),
+                       jnp.zeros((batch, 2)))
+        for k in range(num_turns)
+    ]  # fmt: skip
+    return jnp.einsum("bk,kbhwc->bhwc", gates, jnp.stack(turned))
+
+
+class PairTurns(nn.Module):
+    """``(images [B, H, W, C], target domains int [B]) → images [B, H, W, C]``: a
+    ``TurnMixture`` whose gates are looked up per (source, target) pair,
+
+        x' = Σ_k g_k·turn(x, 2πk/K),   g = softmax(Σ_s p(s | x)·T[s, c']),
+        p(· | x) = softmax(Dense(φ(x, c')))  (``source_logits``, sown),
+
+    with T a learned table ``[domains, domains, K]`` (zero at the start: equal gates) and p the
+    generator's own estimate of x's source domain, which the game trains on the real domain
+    labels (``jaxgen.game.stargan``'s ``source_weight``; the table's gradient does not reach
+    it). Each pair's gates then get the gradient of that pair's translations alone, where a
+    ``TurnMixture``'s shared Dense lets one choice win for every pair. Not in StarGAN."""
+
+    num_domains: int
+    num_turns: int = 4
+    width: int = 16
+
+    @nn.compact
+    def __call__(self, images, domains):
+        features = _localization(images, domains, self.num_domains, self.width)
+        source_logits = nn.Dense(self.num_domains)(features)
+        self.sow("intermediates", "source_logits", source_logits)
+        table = self.param(
+            "table", nn.initializers.zeros, (self.num_domains, self.num_domains, self.num_turns)
+        )
+        source = jax.lax.stop_gradient(jax.nn.softmax(source_logits))
+        gates = jax.nn.softmax(jnp.einsum("bs,sbk->bk", source, table[:, domains]))
+        self.sow("intermediates", "gates", gates)
+        return mix_turns(images, gates)
 
 
 class StarGANGenerator(nn.Module):
@@ -255,6 +293,8 @@ class StarGANGenerator(nn.Module):
         else (not in the paper).
       turns: K > 0 puts a ``TurnMixture`` of K candidate turns before everything else (not in
         the paper); 0: none.
+      pair_turns: K > 0 puts a ``PairTurns`` (K turns, gates per (source, target) pair) before
+        everything else (not in the paper); 0: none.
     """
 
     num_domains: int
@@ -271,6 +311,7 @@ class StarGANGenerator(nn.Module):
     warp_init_scale: float = 1.0
     rigid_warp: bool = False
     turns: int = 0
+    pair_turns: int = 0
 
     @nn.compact
     def __call__(self, images, domains):
@@ -291,6 +332,8 @@ class StarGANGenerator(nn.Module):
             x = RigidWarp(self.num_domains)(x, domains)
         if self.turns:
             x = TurnMixture(self.num_domains, self.turns)(x, domains)
+        if self.pair_turns:
+            x = PairTurns(self.num_domains, self.pair_turns)(x, domains)
         x = domain_channels(x, domains, self.num_domains)
         y = nn.relu(instance_norm(_conv(self.width, self.outer_kernel, pad=pad)(x)))
         encoded = []

@@ -14,7 +14,8 @@ and ``d_downsamplings``, with ``g_skips`` (off, as in the paper) adding U-Net sk
 ``g_spatial_mixing`` (off) a learned map of the positions to the generator, and three warps of
 the input, off by default, before it (``g_input_warps``: learned maps of the positions chosen
 per example; ``g_rigid_warp``: a spatial transformer turning and shifting the input;
-``g_turns``: a chosen mixture of the input's turns; all in ``jaxgen.nn.stargan``); the game
+``g_turns``: a chosen mixture of the input's turns; ``g_pair_turns`` with ``source_weight``:
+that choice per (source, target) pair; all in ``jaxgen.nn.stargan``); the game
 ``jaxgen.game.stargan.stargan`` (WGAN-GP, λ_cls = 1, λ_rec = 10, λ_gp = 10,
 ``identity_weight`` λ_id = 0 as in the paper, targets c' ≠ c) and the
 paper's rule, ``alternating`` with ``d_steps`` = 5 critic updates per generator update,
@@ -114,12 +115,14 @@ def get_config(data_name: str) -> ml_collections.ConfigDict:
     c.g_warp_init_scale = 1.0  # their initial weights' scale: 1 LeCun normal, 0 zero
     c.g_rigid_warp = False  # a spatial transformer turning and shifting the input per example
     c.g_turns = 0  # K > 0: the input replaced by a chosen mixture of its turns by 360°/K
+    c.g_pair_turns = 0  # K > 0: the same, chosen per (source, target) pair (needs source_weight)
     c.d_width = 32  # the paper: 64
     c.d_downsamplings = 2 if data_name == "digits" else 4  # the paper: 6 (2×2 patches at 128²)
     c.class_weight = game_lib.CLASS_WEIGHT
     c.reconstruction_weight = game_lib.RECONSTRUCTION_WEIGHT
     c.penalty_weight = game_lib.PENALTY_WEIGHT
     c.identity_weight = game_lib.IDENTITY_WEIGHT  # λ_id·|x − G(x, c)| (the paper: none)
+    c.source_weight = game_lib.SOURCE_WEIGHT  # λ_src·CE(G's source estimate) (the paper: none)
     c.d_steps = 5  # critic updates per generator update (the paper's n_critic)
     c.g_learning_rate = 1e-4
     c.d_learning_rate = 1e-4
@@ -147,6 +150,8 @@ def _check(config):
         "g_input_warps",
         "g_warp_init_scale",
         "g_turns",
+        "g_pair_turns",
+        "source_weight",
     )
     for key in (*nonnegative, *more):
         if config[key] < 0:
@@ -164,6 +169,12 @@ def _check(config):
         raise UserError(
             "g_mixing_skips=true mixes the U-Net skips: it needs --set g_skips=true and "
             "--set g_spatial_mixing=true"
+        )
+    if (config.source_weight > 0) != (config.g_pair_turns > 0):
+        raise UserError(
+            "g_pair_turns and source_weight go together: the pair table needs the generator's "
+            "source estimate, which source_weight trains; set both (e.g. --set g_pair_turns=4 "
+            "--set source_weight=1) or neither"
         )
     if config.g_outer_kernel < 1 or config.g_outer_kernel % 2 == 0:
         raise UserError(f"g_outer_kernel must be odd and positive, got {config.g_outer_kernel}")
@@ -194,6 +205,7 @@ def networks(config):
         config.g_warp_init_scale,
         config.g_rigid_warp,
         config.g_turns,
+        config.g_pair_turns,
     )
     discriminator = StarGANDiscriminator(config.num_domains, config.d_width, config.d_downsamplings)
     return generator, discriminator
@@ -214,6 +226,7 @@ def build(name: str, config: ml_collections.ConfigDict) -> Recipe:
         reconstruction_weight=config.reconstruction_weight,
         penalty_weight=config.penalty_weight,
         identity_weight=config.identity_weight,
+        source_weight=config.source_weight,
     )
     optimizers = Pair(
         *(

@@ -44,8 +44,9 @@ def test_a_map_set_to_the_quarter_turn_scores_zero_turn_error():
     assert gates.shape == (12, 3) and np.allclose(gates.sum(1), 1.0, atol=2e-3)
 
 
-def test_a_fresh_turn_mixture_weighs_every_turn_alike():
-    recipe, state = _initial(g_turns=4)
+@pytest.mark.parametrize("keys", [{"g_turns": 4}, {"g_pair_turns": 4, "source_weight": 1.0}])
+def test_a_fresh_turn_mixture_weighs_every_turn_alike(keys):
+    recipe, state = _initial(**keys)
     result, _, _ = warps.summarize(recipe, state)
     assert len(result["turn_gates"]) == 12
     for pair in result["turn_gates"].values():

@@ -9,6 +9,7 @@ import pytest
 from jaxgen.game import stargan
 from jaxgen.nn.stargan import (
     InputWarp,
+    PairTurns,
     SpatialMixing,
     StarGANDiscriminator,
     StarGANGenerator,
@@ -172,6 +173,81 @@ def test_identity_term_adds_the_own_domain_translation_error():
     np.testing.assert_allclose(metrics["identity"], identity, rtol=1e-6)
     np.testing.assert_allclose(loss_g - loss_g0, 2.5 * identity, rtol=1e-5, atol=1e-5)
     assert loss_d == loss_d0  # the critic's loss does not see it
+
+
+class SowingScaleShift(ScaleShift):
+    """ScaleShift that also sows source logits x·U, as ``PairTurns`` does."""
+
+    @nn.compact
+    def __call__(self, images, domains):
+        u = self.param("u", nn.initializers.normal(1.0), (images[0].size, self.num_domains))
+        self.sow("intermediates", "source_logits", images.reshape(images.shape[0], -1) @ u)
+        return super().__call__(images, domains)
+
+
+def test_source_term_adds_the_cross_entropy_of_the_sown_source_logits():
+    rng = np.random.default_rng(2)
+    x = rng.uniform(-1, 1, (3, 2, 2, 1)).astype(np.float32)
+    source = np.array([0, 1, 1], np.int32)
+    u = rng.normal(size=(4, 2)).astype(np.float32)
+    params = Pair(
+        {"a": np.array([0.5, -1.5], np.float32), "b": np.array([0.1, 0.3], np.float32), "u": u},
+        {"w": rng.normal(size=(2, 2, 1)).astype(np.float32), "v": np.ones((4, 2), np.float32)},
+    )
+    batch, key = {"image": x, "domain": source}, jax.random.PRNGKey(3)
+
+    @jax.jit
+    def both(params, batch):
+        def losses(source_weight):
+            game = stargan.stargan(
+                SowingScaleShift(2), QuadraticCritic(2), num_domains=2, source_weight=source_weight
+            )
+            return game(params, Pair({}, {}), batch, key)
+
+        return losses(0.0), losses(0.7)
+
+    ((loss_g0, loss_d0), _), ((loss_g, loss_d), (_, metrics)) = both(params, batch)
+    logits = np.float64(x).reshape(3, -1) @ np.float64(u)  # G sows them for the real images
+    expected = _cross_entropy(logits, source).mean()
+    np.testing.assert_allclose(metrics["source_loss"], expected, rtol=1e-5)
+    np.testing.assert_allclose(loss_g - loss_g0, 0.7 * expected, rtol=1e-5, atol=1e-5)
+    assert metrics["source_accuracy"] == np.mean(logits.argmax(1) == source)
+    assert loss_d == loss_d0
+    game = stargan.stargan(ScaleShift(2), QuadraticCritic(2), num_domains=2, source_weight=1.0)
+    with pytest.raises(ValueError, match="sows one 'source_logits'"):
+        game(params, Pair({}, {}), batch, key)
+
+
+def test_pair_turns_look_up_the_turn_of_the_estimated_source_and_the_target():
+    images = np.random.default_rng(10).uniform(-1, 1, (3, 6, 6, 1)).astype(np.float32)
+    targets = jnp.array([1, 0, 1])
+    layer = PairTurns(2, num_turns=4)
+    variables = layer.init(jax.random.PRNGKey(0), images, targets)
+    params = jax.tree.map(lambda v: v, variables["params"])
+    # the source head says "domain 1" for every image; table[1, 1] picks the quarter turn
+    dense = params["Dense_0"]
+    params["Dense_0"] = {
+        "kernel": jnp.zeros_like(dense["kernel"]),
+        "bias": jnp.array([-40.0, 40.0]),
+    }
+    table = np.zeros((2, 2, 4), np.float32)
+    table[1, 1, 1] = 40.0  # (source 1 → target 1): turn by 90°
+    table[0, 1, 3] = 40.0  # (source 0 → target 1): not the estimated source, never read
+    params["table"] = jnp.asarray(table)
+    out, sown = layer.apply({"params": params}, images, targets, mutable=["intermediates"])
+    np.testing.assert_allclose(out[0], np.rot90(images[0], 1), atol=1e-5)
+    np.testing.assert_allclose(out[2], np.rot90(images[2], 1), atol=1e-5)
+    # (source 1 → target 0) holds zeros: equal gates, the mean of the four turns
+    mean_of_turns = sum(np.rot90(np.float64(images[1]), k) for k in range(4)) / 4
+    np.testing.assert_allclose(out[1], mean_of_turns, atol=1e-5)
+    assert sown["intermediates"]["source_logits"][0].shape == (3, 2)
+
+    # the table's gradient does not reach the source head: the game's source term trains it
+    def turned_sum(dense_bias):
+        changed = {**params, "Dense_0": {**params["Dense_0"], "bias": dense_bias}}
+        return layer.apply({"params": changed}, images, targets).sum()
+
+    assert not np.any(jax.grad(turned_sum)(jnp.array([0.0, 0.0])))
 
 
 @pytest.mark.parametrize("shared", [False, True])

@@ -103,6 +103,9 @@ def test_config_errors_speak_to_the_user():
         FACTORIES["stargan_digits"](preset="tiny", g_input_warps=-1)
     with pytest.raises(UserError, match="g_turns"):
         FACTORIES["stargan_digits"](preset="tiny", g_turns=-4)
+    for alone in ({"g_pair_turns": 4}, {"source_weight": 1.0}):
+        with pytest.raises(UserError, match="go together"):
+            FACTORIES["stargan_digits"](preset="tiny", **alone)
 
 
 def test_input_warps_key_puts_the_warp_in_the_generator():
@@ -115,3 +118,6 @@ def test_input_warps_key_puts_the_warp_in_the_generator():
     recipe = FACTORIES["stargan_digits"](preset="tiny", g_turns=4)
     params = jax.eval_shape(recipe.init, jax.random.PRNGKey(0), recipe.example_batch()).params
     assert params.g["TurnMixture_0"]["Dense_0"]["kernel"].shape == (32, 4)  # one gate per turn
+    recipe = FACTORIES["stargan_digits"](preset="tiny", g_pair_turns=4, source_weight=1.0)
+    params = jax.eval_shape(recipe.init, jax.random.PRNGKey(0), recipe.example_batch()).params
+    assert params.g["PairTurns_0"]["table"].shape == (4, 4, 4)  # source × target × turn
