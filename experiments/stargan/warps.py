@@ -13,7 +13,8 @@ Reads the run's latest checkpoint and reports on the test digits, for a ``RigidW
 for a ``TurnMixture`` or ``PairTurns`` (the input replaced by Σ_k g_k·turn(x, 360°·k/K)):
 
 - ``turn_gates``: per pair, the mean gates and the share of examples whose largest gate is
-  each turn (keys in degrees, anticlockwise);
+  each turn (keys in degrees, anticlockwise); for ``PairTurns`` also ``source_accuracy``, how
+  often its source head names each domain of the test digits;
 
 and for an ``InputWarp`` (the input x replaced by g_0·x + Σ_k g_k·(M_k x), the gates g chosen
 per example):
@@ -74,6 +75,21 @@ def per_pair(recipe, digits, read):
     return results
 
 
+def source_accuracy(recipe, state, digits):
+    """``{domain: share}``: how often a ``PairTurns`` generator's source head names the domain
+    of the test digits put in it (targets drawn as the next domain; the head reads them too)."""
+    from jaxgen.data import multi_domain
+
+    k = recipe.config.num_domains
+    shares = {}
+    for source in range(k):
+        inputs = multi_domain.transform(digits, np.full(len(digits), source))
+        targets = np.full(len(digits), (source + 1) % k, np.int32)
+        logits = captured(recipe, state, inputs, targets, "PairTurns_0", "source_logits")
+        shares[multi_domain.DOMAINS[source]] = round(float(np.mean(logits.argmax(1) == source)), 3)
+    return shares
+
+
 def angle_summary(angles):
     degrees = np.rad2deg(angles)
     nearest = {
@@ -115,7 +131,10 @@ def summarize(recipe, state):
                 "picked": dict(zip(names, np.round(picked, 3).tolist(), strict=True)),
             }
 
-        return {"turn_gates": per_pair(recipe, digits, read_turns)}, digits[:EXAMPLES], None
+        result = {"turn_gates": per_pair(recipe, digits, read_turns)}
+        if layer == "PairTurns_0":
+            result["source_accuracy"] = source_accuracy(recipe, state, digits)
+        return result, digits[:EXAMPLES], None
     if not recipe.config.get("g_input_warps"):
         raise UserError(
             "this run's generator has no input warp: it was trained without "

@@ -54,6 +54,23 @@ def test_a_fresh_turn_mixture_weighs_every_turn_alike(keys):
         assert sum(pair["picked"].values()) == pytest.approx(1.0)
 
 
+def test_a_source_head_that_always_says_rotated_is_right_on_the_rotated_digits_only():
+    recipe, state = _initial(g_pair_turns=4, source_weight=1.0)
+    g = dict(state.params.g)
+    dense = g["PairTurns_0"]["Dense_0"]
+    g["PairTurns_0"] = {
+        **g["PairTurns_0"],
+        "Dense_0": {
+            "kernel": jnp.zeros_like(dense["kernel"]),
+            "bias": jnp.array([0.0, 5.0, 0.0, 0.0]),
+        },
+    }
+    state = state.replace(params=state.params._replace(g=g))
+    result, _, _ = warps.summarize(recipe, state)
+    shares = result["source_accuracy"]
+    assert shares == {"identity": 0.0, "rotated": 1.0, "thickened": 0.0, "inverted": 0.0}
+
+
 def test_a_run_without_a_warp_is_a_user_error():
     with pytest.raises(UserError, match="g_turns=K"):
         warps.summarize(*_initial())
