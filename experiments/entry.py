@@ -12,12 +12,13 @@ import sys
 from jaxgen.errors import UserError
 
 
-def exit_if_stopped(state, steps: int, resume: str) -> None:
+def exit_if_stopped(state, steps: int, resume: str, name: str = "") -> None:
     """``jaxgen.train.train`` returns early, its checkpoint saved, when SIGTERM or Ctrl-C stops
-    it: then end the command with one line saying how to go on (``resume``) instead of
-    measuring a half-trained model as if it were the finished one."""
+    it: then end the command with one line (``name`` first, when given) saying how to go on
+    (``resume``) instead of measuring a half-trained model as if it were the finished one."""
     if int(state.step) < steps:
-        raise SystemExit(f"stopped at step {int(state.step)} of {steps}; {resume}")
+        prefix = f"{name} " if name else ""
+        raise SystemExit(f"{prefix}stopped at step {int(state.step)} of {steps}; {resume}")
 
 
 def parse_settings(parser, items):

@@ -13,7 +13,7 @@ import time
 import jax
 import numpy as np
 
-from experiments.entry import run_command
+from experiments.entry import exit_if_stopped, run_command
 from experiments.figures import save_figure
 from experiments.likelihood.config import get_config
 from jaxgen import recipes
@@ -50,8 +50,7 @@ def run_model(model, config, workdir: pathlib.Path) -> dict:
     start = time.perf_counter()
     state = train(recipe, str(workdir), progress=False, log=lambda message: None)
     train_seconds = time.perf_counter() - start
-    if int(state.step) < steps:  # train() saves and returns early on SIGTERM / Ctrl-C
-        raise SystemExit(f"{model} stopped at step {int(state.step)} of {steps}; rerun to resume")
+    exit_if_stopped(state, steps, "rerun to resume", name=model)
     start = time.perf_counter()
     result = held_out_nll(recipe, state, split="test", batch_size=100, progress=False)
     eval_seconds = time.perf_counter() - start

@@ -59,3 +59,5 @@ def test_a_stopped_run_ends_the_command_with_how_to_go_on():
     exit_if_stopped(State(), 40, "unused")  # finished: nothing happens
     with pytest.raises(SystemExit, match="stopped at step 40 of 100; rerun with --resume"):
         exit_if_stopped(State(), 100, "rerun with --resume")
+    with pytest.raises(SystemExit, match="^nade stopped at step 40 of 100; rerun to resume$"):
+        exit_if_stopped(State(), 100, "rerun to resume", name="nade")
