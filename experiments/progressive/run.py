@@ -20,11 +20,17 @@ Each stage's numbers go to ``WORKDIR/stage_{s}.json`` (+ ``.npz`` samples for th
 measured; ``results.json`` and ``samples_stages.png`` in ``--out`` are then written from every
 stage found, so a run made elsewhere (a GPU) can be copied into WORKDIR and reported with
 ``--report``. ``--quick``: the tiny preset (4→8, a few steps) and 64 samples, a smoke test.
+
+SIGTERM or Ctrl-C (a time box: ``experiments/accelerator_queue.sh``) stops the stage in
+training; that stage is measured at the step reached (its JSON's ``step`` says which), the
+outputs are written, and the command ends with a line saying so; the same command then trains
+on from the checkpoint (a stage measured before its end is trained on and measured again).
 """
 
 import argparse
 import json
 import pathlib
+import signal
 import time
 
 import jax
@@ -104,8 +110,15 @@ def measure_stage(recipe, state, stage, seconds, fid_samples, classifier, workdi
     return result
 
 
+def measured_step(workdir, stage):
+    """The step at which ``stage`` was measured in ``workdir``, or None."""
+    path = workdir / f"stage_{stage}.json"
+    return json.loads(path.read_text())["step"] if path.exists() else None
+
+
 def run(recipe, workdir, fid_samples):
-    """Trains stage by stage, measuring each; returns the real test split's confident share."""
+    """Trains stage by stage, measuring each. SIGTERM or Ctrl-C measures the step reached
+    and returns a line saying so (the same command then trains on from the checkpoint)."""
     from jaxgen import data
     from jaxgen.game.progressive import Schedule
     from jaxgen.metrics import features
@@ -118,17 +131,22 @@ def run(recipe, workdir, fid_samples):
     for stage in range(schedule.num_stages):
         # the last stage goes on at α = 1 up to `steps`; a measured earlier stage is kept
         end = config.steps if stage == last else min(schedule.stage_end(stage), config.steps)
-        if stage < last and (workdir / f"stage_{stage}.json").exists():
+        if stage < last and measured_step(workdir, stage) == end:
             continue
         began = time.perf_counter()
         state = train(with_steps(recipe, end), str(workdir / "run"), progress=False, log=print)
         seconds = time.perf_counter() - began
+        if int(state.step) < end:  # SIGTERM or Ctrl-C: measure what was reached, then stop
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a time box's second SIGTERM
+            measure_stage(recipe, state, stage, seconds, fid_samples, classifier, workdir)
+            return f"stopped at step {int(state.step)} of {end} (stage {stage}); measured there"
         measure_stage(recipe, state, stage, seconds, fid_samples, classifier, workdir)
     test = data.load(config.data, "test", batch_size=1000, image_size=config.image_size)
     real = np.concatenate([batch["image"] for batch in test.epoch()])
     share = confident_share(classifier, real)
     summary = {"config": config.to_dict(), "real_test_confident_share": share}
     (workdir / "summary.json").write_text(json.dumps(summary, indent=1, default=list))
+    return None
 
 
 def load_results(workdir):
@@ -194,10 +212,14 @@ def main(argv=None):
     overrides = parse_settings(parser, args.set)
     args.workdir.mkdir(parents=True, exist_ok=True)
     args.out.mkdir(parents=True, exist_ok=True)
+    stopped = None
     if not args.report:
         preset, fid_samples = ("tiny", 64) if args.quick else (args.preset, args.fid_samples)
-        run(build(preset, overrides), args.workdir, fid_samples)
-    return write_outputs(args.workdir, args.out)
+        stopped = run(build(preset, overrides), args.workdir, fid_samples)
+    results = write_outputs(args.workdir, args.out)
+    if stopped:
+        raise SystemExit(f"{stopped}; run the same command to train on from there")
+    return results
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
     .venv/bin/python -m experiments.stargan.run [--data digits|mnist] [--steps N]
         [--workdir DIR] [--out DIR] [--set key=value ...] [--tag NAME] [--quick] [--resume]
+        [--measure-stopped] [--via DOMAIN]
 
 Choi et al. 2018 judge translations by a classifier of the target attributes trained on real
 images (their §4.5, Table 3 on RaFD) and by eye. Here the domains are known transformations
@@ -27,7 +28,9 @@ Writes ``OUT/results_{data}[_{tag}].json`` and ``OUT/translations_{data}[_{tag}]
 row one test input, in its source domain, then its translation into every domain, the own
 one included, then the true T_t(x) row). ``--quick``: the tiny preset for 20 steps (a smoke
 run). The run trains in ``WORKDIR/TAG``, afresh unless ``--resume`` (then on from its latest
-checkpoint, e.g. after SIGTERM or Ctrl-C, which end the command without measuring).
+checkpoint, e.g. after SIGTERM or Ctrl-C, which end the command without measuring, unless
+``--measure-stopped``: then the step reached is measured, and the results say
+``stopped_at_step``; for time-boxed runs, ``experiments/accelerator_queue.sh``).
 """
 
 import argparse
@@ -36,12 +39,14 @@ import json
 import pathlib
 import pickle
 import shutil
+import signal
 import time
 
 import numpy as np
 
 from experiments.entry import exit_if_stopped, parse_settings, run_command
 from experiments.figures import save_figure
+from jaxgen.data.multi_domain import DOMAINS as DOMAIN_NAMES
 
 FOLDER = pathlib.Path(__file__).parent
 DEFAULT_WORKDIR = pathlib.Path("runs") / "stargan"
@@ -96,8 +101,9 @@ def fit_classifiers(config, steps, cache_dir):
     return settings, classifiers
 
 
-def evaluate(recipe, state, settings, classifiers):
-    """The numbers of the module docstring on the test split."""
+def evaluate(recipe, state, settings, classifiers, via=None):
+    """The numbers of the module docstring on the test split (translated in two hops through
+    domain number ``via`` when given: ``jaxgen.recipes.stargan.translate``)."""
     from jaxgen.data import multi_domain
     from jaxgen.data.captioned import signed_split
     from jaxgen.metrics.features import classifier
@@ -129,7 +135,7 @@ def evaluate(recipe, state, settings, classifiers):
     for s, t in pairs:
         inputs = multi_domain.transform(images, np.full(len(images), s))
         truth = multi_domain.transform(images, np.full(len(images), t))
-        fake = np.asarray(translate(recipe, state, inputs, t))
+        fake = np.asarray(translate(recipe, state, inputs, t, via=via))
         domain_logits = classifier.predict(settings, classifiers["domain"], fake)["logits"]
         digit_logits = classifier.predict(settings, classifiers["digit"], fake)["logits"]
         domain_hit = domain_logits.argmax(1) == t
@@ -159,7 +165,7 @@ def evaluate(recipe, state, settings, classifiers):
     return results
 
 
-def figure(recipe, state, path, title):
+def figure(recipe, state, path, title, via=None):
     """One test input per row (in domain ``row mod K``) and its translation into every domain;
     the last row of each pair shows the known targets T_t(x)."""
     import matplotlib
@@ -178,7 +184,7 @@ def figure(recipe, state, path, title):
     inputs = multi_domain.transform(chosen, source)
     fig, axes = plt.subplots(FIGURE_ROWS, 1 + 2 * k, figsize=(1.0 * (1 + 2 * k), FIGURE_ROWS))
     for t in range(k):
-        fakes = np.asarray(translate(recipe, state, inputs, t))
+        fakes = np.asarray(translate(recipe, state, inputs, t, via=via))
         truth = multi_domain.transform(chosen, np.full(FIGURE_ROWS, t))
         for row in range(FIGURE_ROWS):
             axes[row, 1 + t].imshow(fakes[row, ..., 0], cmap="gray", vmin=-1, vmax=1)
@@ -207,6 +213,16 @@ def main(argv=None):
     parser.add_argument(
         "--resume", action="store_true", help="keep WORKDIR: train on from its checkpoint"
     )
+    parser.add_argument(
+        "--measure-stopped",
+        action="store_true",
+        help="when SIGTERM or Ctrl-C stops training, measure the step reached",
+    )
+    parser.add_argument(
+        "--via",
+        choices=DOMAIN_NAMES,
+        help="translate in two hops through this domain, G(G(x, via), t) (not the paper's)",
+    )
     args = parser.parse_args(argv)
 
     from jaxgen.recipes import registry, stargan
@@ -223,12 +239,17 @@ def main(argv=None):
         shutil.rmtree(workdir, ignore_errors=True)
     start = time.time()
     state = train(recipe, str(workdir), progress=False)
-    exit_if_stopped(state, recipe.config.steps, "rerun with --resume to train on from there")
+    stopped = int(state.step) < recipe.config.steps
+    if args.measure_stopped:  # a time box's SIGTERM, sent again, must not cut the measuring
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    else:
+        exit_if_stopped(state, recipe.config.steps, "rerun with --resume to train on from there")
     train_seconds = time.time() - start
     start = time.time()
     classifier_steps = 100 if args.quick else CLASSIFIER["steps"]
     settings, classifiers = fit_classifiers(recipe.config, classifier_steps, args.workdir.resolve())
-    results = evaluate(recipe, state, settings, classifiers)
+    via = None if args.via is None else DOMAIN_NAMES.index(args.via)
+    results = evaluate(recipe, state, settings, classifiers, via)
     results |= {
         "steps": int(state.step),
         "train_seconds": round(train_seconds, 1),
@@ -236,13 +257,17 @@ def main(argv=None):
         "classifier": settings,
         "config": recipe.config.to_dict(),
     }
-    suffix = f"_{args.tag}" if args.tag else ""
+    if stopped:
+        results["stopped_at_step"] = int(state.step)
+    if args.via:
+        results["via"] = args.via
+    suffix = (f"_{args.tag}" if args.tag else "") + (f"_via_{args.via}" if args.via else "")
     args.out.mkdir(parents=True, exist_ok=True)
     report = json.dumps(results, indent=1) + "\n"
     (args.out / f"results_{args.data}{suffix}.json").write_text(report)
     title = f"stargan_{args.data}, {int(state.step)} steps: domain {results['domain_accuracy']:.3f}"
-    title += f", digit {results['digit_accuracy']:.3f}"
-    figure(recipe, state, args.out / f"translations_{args.data}{suffix}.png", title)
+    title += f", digit {results['digit_accuracy']:.3f}" + (f", via {args.via}" if args.via else "")
+    figure(recipe, state, args.out / f"translations_{args.data}{suffix}.png", title, via)
     print(json.dumps({k: v for k, v in results.items() if k not in ("config", "classifier")}))
 
 

@@ -1,7 +1,7 @@
 """Several settings of ``experiments.stargan.run`` side by side, and one table of their results.
 
     .venv/bin/python -m experiments.stargan.sweep --out DIR [--parallel N] [--only TAG ...]
-        [--seeds 0 1 ...] [--steps-scale F]
+        [--seeds 0 1 ...] [--steps-scale F] [--measure-stopped]
 
 Each setting of ``SETTINGS`` (a tag, the data, the steps, the ``--set`` overrides) is run as
 ``python -m experiments.stargan.run --data DATA --steps STEPS --tag TAG_sSEED --out DIR
@@ -13,14 +13,21 @@ then holds one row per run: the command, its training time, the share of transla
 the requested domain and of those keeping their digit (the issue's two checks, ≥ 0.9 each),
 the per-pair digit accuracies, and the log's last lines when a run failed. Each run's own
 results are ``DIR/results_{data}_{tag}_s{seed}.json`` (``run.py``).
+
+``--measure-stopped`` is for a time box (``experiments/accelerator_queue.sh``): SIGTERM to the
+sweep's process group then stops every run, each measures the step it reached (``run.py
+--measure-stopped``; its row says ``stopped_at_step``), no further run starts, and the report
+is still written.
 """
 
 import argparse
 import json
 import os
 import pathlib
+import signal
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
@@ -66,7 +73,7 @@ SETTINGS = {
 }
 
 
-def command(tag, seed, out, steps_scale):
+def command(tag, seed, out, steps_scale, measure_stopped=False):
     data, steps, overrides = SETTINGS[tag]
     sets = {"seed": seed, "log_every": 500, "sample_every": 10**9, **overrides}
     argv = [sys.executable, "-m", "experiments.stargan.run", "--data", data]
@@ -74,6 +81,8 @@ def command(tag, seed, out, steps_scale):
     argv += ["--out", str(out), "--workdir", str(out / "runs")]
     for key, value in sets.items():
         argv += ["--set", f"{key}={json.dumps(value)}"]
+    if measure_stopped:
+        argv.append("--measure-stopped")
     return data, argv
 
 
@@ -85,8 +94,10 @@ def fit_classifiers_once(data, out):
     subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
 
 
-def run_one(tag, seed, out, steps_scale, memory_fraction):
-    data, argv = command(tag, seed, out, steps_scale)
+def run_one(tag, seed, out, steps_scale, memory_fraction, measure_stopped, stop):
+    if stop.is_set():
+        return {"tag": tag, "seed": seed, "returncode": None, "log_tail": "not started: stopped"}
+    data, argv = command(tag, seed, out, steps_scale, measure_stopped)
     env = {**os.environ, "XLA_PYTHON_CLIENT_MEM_FRACTION": f"{memory_fraction:.3f}"}
     start = time.time()
     done = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
@@ -106,6 +117,8 @@ def run_one(tag, seed, out, steps_scale, memory_fraction):
     row |= {k: r[k] for k in keys}
     row |= {"unchanged_error": r["unchanged_error"], "per_pair": r["digit_accuracy_per_pair"]}
     row["real_digit_accuracy"] = r["real_digit_accuracy"]
+    if "stopped_at_step" in r:
+        row["stopped_at_step"] = r["stopped_at_step"]
     return row
 
 
@@ -116,6 +129,11 @@ def main(argv=None):
     parser.add_argument("--only", nargs="*", default=list(SETTINGS), choices=list(SETTINGS))
     parser.add_argument("--seeds", nargs="*", type=int, default=[0])
     parser.add_argument("--steps-scale", type=float, default=1.0)
+    parser.add_argument(
+        "--measure-stopped",
+        action="store_true",
+        help="on SIGTERM: every run measures the step it reached; none starts after",
+    )
     args = parser.parse_args(argv)
     args.out = args.out.resolve()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -123,9 +141,13 @@ def main(argv=None):
     fraction = min(0.9 / args.parallel, 0.75)
     for data in sorted({SETTINGS[tag][0] for tag in args.only}):
         fit_classifiers_once(data, args.out)
+    stop = threading.Event()
+    if args.measure_stopped:  # the runs get the same SIGTERM (one process group) and measure
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
     rows = []
     with ThreadPoolExecutor(args.parallel) as pool:
-        running = [pool.submit(run_one, *job, args.out, args.steps_scale, fraction) for job in jobs]
+        options = (args.out, args.steps_scale, fraction, args.measure_stopped, stop)
+        running = [pool.submit(run_one, *job, *options) for job in jobs]
         for done in as_completed(running):  # the report grows as runs end: a cut run keeps it
             row = done.result()
             rows.append(row)

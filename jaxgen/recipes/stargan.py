@@ -303,17 +303,28 @@ def _translate(generator, g_params, images, domains):
     return game_lib.translate(generator, g_params, images, domains)
 
 
-def translate(recipe: Recipe, state, images, domains):
+def translate(recipe: Recipe, state, images, domains, via=None):
     """The generator of a StarGAN recipe's ``state``: ``images`` ``[n, H, W, C]`` in [−1, 1]
-    put into ``domains`` (ints ``[n]``, or one int for all) → ``[n, H, W, C]``."""
+    put into ``domains`` (ints ``[n]``, or one int for all) → ``[n, H, W, C]``.
+
+    ``via`` (a domain) translates in two hops, G(G(x, via), c'), except for the targets that
+    are ``via`` itself (one hop): an inference procedure of the one generator, not of the
+    paper, for translations that G makes well to and from ``via`` but not directly. It needs
+    no source label, as G does not.
+    """
     images = jnp.asarray(images, jnp.float32)
     domains = np.broadcast_to(np.asarray(domains, np.int32), images.shape[:1])
-    if domains.min() < 0 or domains.max() >= recipe.config.num_domains:
+    asked = domains if via is None else np.append(domains, via)
+    if asked.min() < 0 or asked.max() >= recipe.config.num_domains:
         raise UserError(
-            f"domains must be in 0 .. {recipe.config.num_domains - 1}, got {np.unique(domains)}"
+            f"domains must be in 0 .. {recipe.config.num_domains - 1}, got {np.unique(asked)}"
         )
     generator, _ = networks(recipe.config)
-    return _translate(generator, state.params.g, images, jnp.asarray(domains))
+    if via is None:
+        return _translate(generator, state.params.g, images, jnp.asarray(domains))
+    pivot = _translate(generator, state.params.g, images, jnp.full(domains.shape, via))
+    second = _translate(generator, state.params.g, pivot, jnp.asarray(domains))
+    return jnp.where(jnp.asarray(domains == via)[:, None, None, None], pivot, second)
 
 
 def summary(name: str) -> str:

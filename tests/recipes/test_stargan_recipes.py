@@ -88,6 +88,22 @@ def test_sample_puts_each_test_image_into_every_domain(straight_run, recipe):
         stargan.translate(recipe, state, test[:2], 4)
 
 
+def test_translate_via_a_domain_is_two_hops_of_the_one_generator(straight_run, recipe):
+    _, state = straight_run
+    images = np.concatenate([b["image"] for b in recipe.dataset("test").epoch(512)])[:8]
+    targets = np.arange(8) % 4
+    via = 0
+    pivot = np.asarray(stargan.translate(recipe, state, images, via))
+    two_hops = np.asarray(stargan.translate(recipe, state, pivot, targets))
+    expected = np.where((targets == via)[:, None, None, None], pivot, two_hops)
+    got = stargan.translate(recipe, state, images, targets, via=via)
+    np.testing.assert_allclose(got, expected, atol=1e-6)
+    direct = np.asarray(stargan.translate(recipe, state, images, targets))
+    assert np.abs(direct - expected)[targets != via].max() > 1e-3  # the hops change something
+    with pytest.raises(UserError, match="domains must be in"):
+        stargan.translate(recipe, state, images, targets, via=4)
+
+
 def test_config_errors_speak_to_the_user():
     with pytest.raises(UserError, match="d_downsamplings"):
         FACTORIES["stargan_digits"](preset="tiny", d_downsamplings=3)
