@@ -19,7 +19,7 @@ and then fits two classifiers on *real* images, every train digit in every domai
 On the test split (never trained on), each digit x in each source domain s, T_s(x), is put into
 every other domain t: G(T_s(x), t). Reported: ``domain_accuracy`` (the domain classifier says
 t), ``digit_accuracy`` (the digit classifier says x's digit; acceptance: both ≥ 0.9), the same
-per target domain, the digit accuracy per (source, target) pair, both classifiers' accuracies
+per target domain, both accuracies per (source, target) pair, both classifiers' accuracies
 on the real test images in all domains (their ceilings; the digit classifier's also per
 domain), and ``translation_error`` = mean |G(T_s(x), t) − T_t(x)| against
 ``unchanged_error`` = mean |T_s(x) − T_t(x)|.
@@ -27,10 +27,12 @@ domain), and ``translation_error`` = mean |G(T_s(x), t) − T_t(x)| against
 Writes ``OUT/results_{data}[_{tag}].json`` and ``OUT/translations_{data}[_{tag}].png`` (each
 row one test input, in its source domain, then its translation into every domain, the own
 one included, then the true T_t(x) row). ``--quick``: the tiny preset for 20 steps (a smoke
-run). The run trains in ``WORKDIR/TAG``, afresh unless ``--resume`` (then on from its latest
-checkpoint, e.g. after SIGTERM or Ctrl-C, which end the command without measuring, unless
-``--measure-stopped``: then the step reached is measured, and the results say
-``stopped_at_step``; for time-boxed runs, ``experiments/accelerator_queue.sh``).
+run). ``--via DOMAIN`` measures (and draws) translations made in two hops through DOMAIN,
+G(G(x, DOMAIN), t), not the paper's; the file names end ``_via_DOMAIN``. The run trains in
+``WORKDIR/TAG``, afresh unless ``--resume`` (then on from its latest checkpoint, e.g. after
+SIGTERM or Ctrl-C, which end the command without measuring, unless ``--measure-stopped``:
+then the step reached is measured, and the results say ``stopped_at_step``; for time-boxed
+runs, ``experiments/accelerator_queue.sh``).
 """
 
 import argparse
@@ -131,7 +133,7 @@ def evaluate(recipe, state, settings, classifiers, via=None):
     pairs = [(s, t) for s, t in zip(sources.ravel(), targets.ravel(), strict=True) if s != t]
     domain_hits, digit_hits, errors, unchanged = [], [], [], []
     per_target = {t: [] for t in range(k)}
-    per_pair = {}  # digit accuracy of each source -> target
+    per_pair, domain_per_pair = {}, {}  # digit and domain accuracy of each source -> target
     for s, t in pairs:
         inputs = multi_domain.transform(images, np.full(len(images), s))
         truth = multi_domain.transform(images, np.full(len(images), t))
@@ -143,7 +145,9 @@ def evaluate(recipe, state, settings, classifiers, via=None):
         domain_hits.append(domain_hit)
         digit_hits.append(digit_hit)
         per_target[t].append((domain_hit, digit_hit))
-        per_pair[f"{multi_domain.DOMAINS[s]}->{multi_domain.DOMAINS[t]}"] = float(digit_hit.mean())
+        pair = f"{multi_domain.DOMAINS[s]}->{multi_domain.DOMAINS[t]}"
+        per_pair[pair] = float(digit_hit.mean())
+        domain_per_pair[pair] = float(domain_hit.mean())
         errors.append(np.abs(fake - truth).mean())
         unchanged.append(np.abs(inputs - truth).mean())
     results |= {
@@ -159,6 +163,7 @@ def evaluate(recipe, state, settings, classifiers, via=None):
             for t, hits in per_target.items()
         },
         "digit_accuracy_per_pair": per_pair,
+        "domain_accuracy_per_pair": domain_per_pair,
         "test_images": len(images),
         "translations": len(images) * len(pairs),
     }

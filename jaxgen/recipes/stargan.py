@@ -11,11 +11,12 @@ constant input channels, downsampling, residual blocks with instance norm, upsam
 and discriminator (strided convolutions with LeakyReLU, a patch critic head D_src and a domain
 classifier head D_cls), sized by ``g_width``, ``g_downsamplings``, ``g_blocks``, ``d_width``
 and ``d_downsamplings``, with ``g_skips`` (off, as in the paper) adding U-Net skips and
-``g_spatial_mixing`` (off) a learned map of the positions to the generator, and three warps of
+``g_spatial_mixing`` (off) a learned map of the positions to the generator, and four warps of
 the input, off by default, before it (``g_input_warps``: learned maps of the positions chosen
 per example; ``g_rigid_warp``: a spatial transformer turning and shifting the input;
 ``g_turns``: a chosen mixture of the input's turns; ``g_pair_turns`` with ``source_weight``:
-that choice per (source, target) pair; all in ``jaxgen.nn.stargan``); the game
+that choice per (source, target) pair, ``g_pair_layout`` and ``g_pair_table_scale`` its
+source head's view and its table's speed; all in ``jaxgen.nn.stargan``); the game
 ``jaxgen.game.stargan.stargan`` (WGAN-GP, λ_cls = 1, λ_rec = 10, λ_gp = 10,
 ``identity_weight`` λ_id = 0 as in the paper, targets c' ≠ c) and the
 paper's rule, ``alternating`` with ``d_steps`` = 5 critic updates per generator update,
@@ -116,6 +117,8 @@ def get_config(data_name: str) -> ml_collections.ConfigDict:
     c.g_rigid_warp = False  # a spatial transformer turning and shifting the input per example
     c.g_turns = 0  # K > 0: the input replaced by a chosen mixture of its turns by 360°/K
     c.g_pair_turns = 0  # K > 0: the same, chosen per (source, target) pair (needs source_weight)
+    c.g_pair_layout = False  # its source head reads the positions, not their mean
+    c.g_pair_table_scale = 1.0  # its table's logits times this (faster per Adam step)
     c.d_width = 32  # the paper: 64
     c.d_downsamplings = 2 if data_name == "digits" else 4  # the paper: 6 (2×2 patches at 128²)
     c.class_weight = game_lib.CLASS_WEIGHT
@@ -170,6 +173,13 @@ def _check(config):
             "g_mixing_skips=true mixes the U-Net skips: it needs --set g_skips=true and "
             "--set g_spatial_mixing=true"
         )
+    if config.g_pair_table_scale <= 0:
+        raise UserError(f"g_pair_table_scale must be positive, got {config.g_pair_table_scale}")
+    if not config.g_pair_turns and (config.g_pair_layout or config.g_pair_table_scale != 1):
+        raise UserError(
+            "g_pair_layout and g_pair_table_scale set the pair table: add --set g_pair_turns=4 "
+            "--set source_weight=1"
+        )
     if (config.source_weight > 0) != (config.g_pair_turns > 0):
         raise UserError(
             "g_pair_turns and source_weight go together: the pair table needs the generator's "
@@ -206,6 +216,8 @@ def networks(config):
         config.g_rigid_warp,
         config.g_turns,
         config.g_pair_turns,
+        config.g_pair_layout,
+        config.g_pair_table_scale,
     )
     discriminator = StarGANDiscriminator(config.num_domains, config.d_width, config.d_downsamplings)
     return generator, discriminator

@@ -250,6 +250,42 @@ def test_pair_turns_look_up_the_turn_of_the_estimated_source_and_the_target():
     assert not np.any(jax.grad(turned_sum)(jnp.array([0.0, 0.0])))
 
 
+def test_pair_turns_layout_and_table_scale():
+    """``keep_layout``: the source head reads φ's features at every position (a Dense with one
+    weight per position and channel; spread evenly, it is the default head on their mean);
+    ``table_scale`` a: the gates are softmax(a·Σ_s p(s | x)·T[s, c'])."""
+    images = np.random.default_rng(11).uniform(-1, 1, (2, 8, 8, 1)).astype(np.float32)
+    targets = jnp.array([1, 0])
+    flat = PairTurns(2, num_turns=4, width=3, keep_layout=True, table_scale=7.0)
+    params = dict(flat.init(jax.random.PRNGKey(0), images, targets)["params"])
+    positions, channels = 2 * 2, 6  # 8×8 after two stride-2 convolutions, 2·width channels
+    assert params["Dense_0"]["kernel"].shape == (positions * channels, 2)
+    weights = np.random.default_rng(13).normal(size=(channels, 2)).astype(np.float32)
+    params["Dense_0"] = {
+        "kernel": jnp.asarray(np.tile(weights / positions, (positions, 1))),
+        "bias": jnp.zeros(2),
+    }
+    table = np.random.default_rng(12).normal(size=(2, 2, 4)).astype(np.float32)
+    params["table"] = jnp.asarray(table)
+    _, sown = flat.apply({"params": params}, images, targets, mutable=["intermediates"])
+    mean_view = PairTurns(2, num_turns=4, width=3)
+    mean_params = {**params, "Dense_0": {"kernel": jnp.asarray(weights), "bias": jnp.zeros(2)}}
+    _, mean_sown = mean_view.apply(
+        {"params": mean_params}, images, targets, mutable=["intermediates"]
+    )
+    source_logits = sown["intermediates"]["source_logits"][0]
+    np.testing.assert_allclose(
+        source_logits, mean_sown["intermediates"]["source_logits"][0], rtol=1e-5, atol=1e-6
+    )
+    p = np.asarray(jax.nn.softmax(source_logits), np.float64)
+    logits = 7.0 * np.einsum("bs,sbk->bk", p, table[:, np.asarray(targets)])
+    expected = np.exp(logits - logits.max(1, keepdims=True))
+    expected /= expected.sum(1, keepdims=True)
+    np.testing.assert_allclose(sown["intermediates"]["gates"][0], expected, atol=1e-5)
+    unscaled = np.asarray(mean_sown["intermediates"]["gates"][0])
+    assert np.abs(unscaled - expected).max() > 0.05  # a = 1 gives other gates
+
+
 @pytest.mark.parametrize("shared", [False, True])
 def test_spatial_mixing_can_rotate_every_channel(shared):
     images = np.random.default_rng(0).normal(size=(2, 4, 4, 3)).astype(np.float32)
