@@ -21,8 +21,12 @@ every other domain t: G(T_s(x), t). Reported: ``domain_accuracy`` (the domain cl
 t), ``digit_accuracy`` (the digit classifier says x's digit; acceptance: both ≥ 0.9), the same
 per target domain, both accuracies per (source, target) pair, both classifiers' accuracies
 on the real test images in all domains (their ceilings; the digit classifier's also per
-domain), and ``translation_error`` = mean |G(T_s(x), t) − T_t(x)| against
-``unchanged_error`` = mean |T_s(x) − T_t(x)|.
+domain), ``translation_error`` = mean |G(T_s(x), t) − T_t(x)| against
+``unchanged_error`` = mean |T_s(x) − T_t(x)|, and ``transformation_accuracy``: the share of
+translations whose nearest (mean |·|) among the 12 transformations of x (identity, thickened,
+inverted, each turned by 0-270°) is T_t(x), per pair with the transformation found most often
+(a judge of what G did that small adversarial changes cannot fool, as they can the domain
+classifier).
 
 Writes ``OUT/results_{data}[_{tag}].json`` and ``OUT/translations_{data}[_{tag}].png`` (each
 row one test input, in its source domain, then its translation into every domain, the own
@@ -71,6 +75,43 @@ def all_domains(images, labels, num_domains):
     domains = np.repeat(np.arange(num_domains), len(images))
     tiled = np.tile(images, (num_domains, 1, 1, 1))
     return multi_domain.transform(tiled, domains), domains, np.tile(labels, num_domains)
+
+
+# The transformations a translation is compared with: each non-turning domain's T composed
+# with 0-3 quarter turns (the rotated domain's T_1 is one quarter turn of the identity).
+PLAIN_DOMAINS = ("identity", "thickened", "inverted")
+
+
+def transformation_names():
+    return [f"{name}+{90 * k}°" for k in range(4) for name in PLAIN_DOMAINS]
+
+
+def target_transformation(target):
+    """The index in ``transformation_names()`` of domain number ``target``'s T."""
+    from jaxgen.data import multi_domain
+
+    name = multi_domain.DOMAINS[target]
+    if name == "rotated":  # the identity turned once
+        return len(PLAIN_DOMAINS) + PLAIN_DOMAINS.index("identity")
+    return PLAIN_DOMAINS.index(name)
+
+
+def nearest_transformation(outputs, images):
+    """For each of ``outputs`` (translations of ``images``, the same digits untransformed), the
+    index in ``transformation_names()`` of the transformed x nearest in mean |·|: a judge of
+    which transformation G applied that, unlike a classifier, G cannot fool with small changes
+    (the domains are known transformations of the same digit)."""
+    from jaxgen.data import multi_domain
+
+    errors = []
+    for k in range(4):
+        for name in PLAIN_DOMAINS:
+            plain = multi_domain.transform(
+                images, np.full(len(images), multi_domain.DOMAINS.index(name))
+            )
+            turned = np.rot90(plain, k, axes=(1, 2))
+            errors.append(np.abs(outputs - turned).mean((1, 2, 3)))
+    return np.argmin(np.stack(errors), axis=0)
 
 
 def fit_classifiers(config, steps, cache_dir):
@@ -134,6 +175,8 @@ def evaluate(recipe, state, settings, classifiers, via=None):
     domain_hits, digit_hits, errors, unchanged = [], [], [], []
     per_target = {t: [] for t in range(k)}
     per_pair, domain_per_pair = {}, {}  # digit and domain accuracy of each source -> target
+    applied, applied_per_pair = [], {}  # is the nearest transformation of x the target's?
+    names = transformation_names()
     for s, t in pairs:
         inputs = multi_domain.transform(images, np.full(len(images), s))
         truth = multi_domain.transform(images, np.full(len(images), t))
@@ -148,6 +191,15 @@ def evaluate(recipe, state, settings, classifiers, via=None):
         pair = f"{multi_domain.DOMAINS[s]}->{multi_domain.DOMAINS[t]}"
         per_pair[pair] = float(digit_hit.mean())
         domain_per_pair[pair] = float(domain_hit.mean())
+        nearest = nearest_transformation(fake, images)
+        hit = nearest == target_transformation(t)
+        applied.append(hit)
+        counts = np.bincount(nearest, minlength=len(names))
+        applied_per_pair[pair] = {
+            "target": float(hit.mean()),
+            "most_often": names[int(counts.argmax())],
+            "most_often_share": float(counts.max() / len(nearest)),
+        }
         errors.append(np.abs(fake - truth).mean())
         unchanged.append(np.abs(inputs - truth).mean())
     results |= {
@@ -164,6 +216,8 @@ def evaluate(recipe, state, settings, classifiers, via=None):
         },
         "digit_accuracy_per_pair": per_pair,
         "domain_accuracy_per_pair": domain_per_pair,
+        "transformation_accuracy": float(np.mean(applied)),
+        "transformation_per_pair": applied_per_pair,
         "test_images": len(images),
         "translations": len(images) * len(pairs),
     }
