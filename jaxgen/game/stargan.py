@@ -23,6 +23,13 @@ With ``source_weight`` λ_src > 0 (default 0; not in the paper), G also pays
 λ_src·CE(s_G(x), c), s_G the source-domain logits that G sows as ``source_logits`` while it
 translates x (``jaxgen.nn.stargan.PairTurns``): G's own estimate of where x comes from,
 trained on the real labels as D_cls is.
+With ``fake_class_weight`` λ_fake > 0 (default 0; not in the paper) D_cls has K + 1 logits,
+the last meaning "a translation", and D also pays λ_fake·CE(D_cls(G(x, c')), K): the
+semi-supervised discriminator of Odena 2016 ("Semi-supervised learning with generative
+adversarial networks") and Salimans et al. 2016 (§5), so that D_cls learns the marks a
+generator uses to be *called* c' without being c' (on the digits: G dims strokes to be called
+"rotated" without turning them, ``experiments/stargan/README.md``). G's term is unchanged,
+CE(D_cls(G(x, c')), c') over the K + 1 logits.
 The critic score is the mean over patches (the paper writes D_src(x) as one number); the
 code's penalty differentiates the *sum* over its 2×2 patches, four times this gradient.
 
@@ -37,7 +44,8 @@ Metrics (unweighted): ``critic_real`` and ``critic_fake`` (mean D_src), ``d_pena
 (‖∇‖ − 1)²), ``class_loss_real`` and ``class_loss_fake``, ``reconstruction`` (the L1 term),
 ``class_real`` (D_cls's accuracy on the real domains) and ``class_fake`` (on the targets), and
 ``identity`` (‖x − G(x, c)‖₁) when λ_id > 0, ``source_loss`` and ``source_accuracy`` when
-λ_src > 0.
+λ_src > 0, ``fake_caught`` (the share of translations D_cls calls "a translation") when
+λ_fake > 0.
 """
 
 import jax
@@ -53,6 +61,7 @@ RECONSTRUCTION_WEIGHT = 10.0  # λ_rec
 PENALTY_WEIGHT = 10.0  # λ_gp
 IDENTITY_WEIGHT = 0.0  # λ_id (not in the paper)
 SOURCE_WEIGHT = 0.0  # λ_src (not in the paper)
+FAKE_CLASS_WEIGHT = 0.0  # λ_fake: D_cls's (K + 1)-th class, "a translation" (not in the paper)
 
 
 def target_domains(key, domains: jax.Array, num_domains: int) -> jax.Array:
@@ -118,6 +127,7 @@ def stargan(
     penalty_weight: float = PENALTY_WEIGHT,
     identity_weight: float = IDENTITY_WEIGHT,
     source_weight: float = SOURCE_WEIGHT,
+    fake_class_weight: float = FAKE_CLASS_WEIGHT,
     data_key: str = "image",
     domain_key: str = "domain",
 ):
@@ -132,6 +142,8 @@ def stargan(
       class_weight, reconstruction_weight, penalty_weight, identity_weight: λ_cls, λ_rec,
         λ_gp, λ_id (0: no identity term and no extra pass of G).
       source_weight: λ_src (0: none); > 0 needs a generator that sows ``source_logits``.
+      fake_class_weight: λ_fake (0: none); > 0 needs a discriminator with K + 1 domain logits
+        (``StarGANDiscriminator(fake_class=True)``).
       data_key, domain_key: the batch entries of the images and their int domains.
     """
     if num_domains < 2:
@@ -155,6 +167,12 @@ def stargan(
             fake = translate(generator, params.g, real, target)
         real_scores, real_logits = judge(real)
         fake_scores, fake_logits = judge(fake)
+        classes = num_domains + 1 if fake_class_weight > 0 else num_domains
+        if real_logits.shape[-1] != classes:
+            raise ValueError(
+                f"fake_class_weight={fake_class_weight} needs {classes} domain logits from the "
+                f"discriminator, got {real_logits.shape[-1]}"
+            )
         penalty = gradient_penalty(lambda x: judge(x)[0], real, fake, penalty_key)
         class_loss_real = classification_loss(real_logits, source)
         loss_d = (
@@ -170,6 +188,11 @@ def stargan(
             + reconstruction_weight * reconstruction
         )
         metrics = {}
+        if fake_class_weight > 0:
+            translation = jnp.full(target.shape, num_domains, target.dtype)
+            fake_caught = classification_loss(fake_logits, translation)
+            loss_d = loss_d + fake_class_weight * fake_caught
+            metrics["fake_caught"] = jnp.mean(jnp.argmax(fake_logits, -1) == num_domains)
         if source_weight > 0:
             source_loss = classification_loss(source_logits, source)
             loss_g = loss_g + source_weight * source_loss

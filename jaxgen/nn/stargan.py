@@ -385,11 +385,14 @@ class StarGANDiscriminator(nn.Module):
       width: channels of the first convolution (the paper: 64), doubled at each further one.
       num_downsamplings: stride-2 convolutions (the paper: 6 at 128²); H and W must be
         divisible by 2^num_downsamplings.
+      fake_class: K + 1 domain logits, the last for "a translation" (``jaxgen.game.stargan``'s
+        ``fake_class_weight``; not in the paper).
     """
 
     num_domains: int
     width: int = 64
     num_downsamplings: int = 6
+    fake_class: bool = False
 
     @nn.compact
     def __call__(self, images):
@@ -403,11 +406,8 @@ class StarGANDiscriminator(nn.Module):
         for i in range(self.num_downsamplings):
             y = nn.leaky_relu(_conv(self.width * 2**i, 4, stride=2, pad=1)(y), 0.01)
         critic = _conv(1, 3, pad=1, use_bias=False)(y)
+        classes = self.num_domains + 1 if self.fake_class else self.num_domains
         classifier = nn.Conv(
-            self.num_domains,
-            y.shape[1:3],
-            padding="VALID",
-            use_bias=False,
-            kernel_init=lecun_normal(),
+            classes, y.shape[1:3], padding="VALID", use_bias=False, kernel_init=lecun_normal()
         )
-        return critic, classifier(y).reshape(images.shape[0], self.num_domains)
+        return critic, classifier(y).reshape(images.shape[0], classes)

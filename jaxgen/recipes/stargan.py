@@ -18,7 +18,8 @@ per example; ``g_rigid_warp``: a spatial transformer turning and shifting the in
 that choice per (source, target) pair, ``g_pair_layout`` and ``g_pair_table_scale`` its
 source head's view and its table's speed; all in ``jaxgen.nn.stargan``); the game
 ``jaxgen.game.stargan.stargan`` (WGAN-GP, λ_cls = 1, λ_rec = 10, λ_gp = 10,
-``identity_weight`` λ_id = 0 as in the paper, targets c' ≠ c) and the
+``identity_weight`` λ_id = 0 and ``fake_class_weight`` λ_fake = 0 (D_cls's class "a
+translation") as in the paper, targets c' ≠ c) and the
 paper's rule, ``alternating`` with ``d_steps`` = 5 critic updates per generator update,
 Adam(1e-4, β1 = 0.5, β2 = 0.999) for each player. One step reads ``d_steps`` stacked
 batches (one per critic update; the generator update reuses the last).
@@ -126,6 +127,7 @@ def get_config(data_name: str) -> ml_collections.ConfigDict:
     c.penalty_weight = game_lib.PENALTY_WEIGHT
     c.identity_weight = game_lib.IDENTITY_WEIGHT  # λ_id·|x − G(x, c)| (the paper: none)
     c.source_weight = game_lib.SOURCE_WEIGHT  # λ_src·CE(G's source estimate) (the paper: none)
+    c.fake_class_weight = game_lib.FAKE_CLASS_WEIGHT  # λ_fake: D_cls's class "a translation"
     c.d_steps = 5  # critic updates per generator update (the paper's n_critic)
     c.g_learning_rate = 1e-4
     c.d_learning_rate = 1e-4
@@ -155,6 +157,7 @@ def _check(config):
         "g_turns",
         "g_pair_turns",
         "source_weight",
+        "fake_class_weight",
     )
     for key in (*nonnegative, *more):
         if config[key] < 0:
@@ -219,7 +222,12 @@ def networks(config):
         config.g_pair_layout,
         config.g_pair_table_scale,
     )
-    discriminator = StarGANDiscriminator(config.num_domains, config.d_width, config.d_downsamplings)
+    discriminator = StarGANDiscriminator(
+        config.num_domains,
+        config.d_width,
+        config.d_downsamplings,
+        fake_class=config.fake_class_weight > 0,
+    )
     return generator, discriminator
 
 
@@ -239,6 +247,7 @@ def build(name: str, config: ml_collections.ConfigDict) -> Recipe:
         penalty_weight=config.penalty_weight,
         identity_weight=config.identity_weight,
         source_weight=config.source_weight,
+        fake_class_weight=config.fake_class_weight,
     )
     optimizers = Pair(
         *(

@@ -175,6 +175,41 @@ def test_identity_term_adds_the_own_domain_translation_error():
     assert loss_d == loss_d0  # the critic's loss does not see it
 
 
+def test_fake_class_term_asks_d_cls_to_call_translations_translations():
+    rng = np.random.default_rng(6)
+    x = rng.uniform(-1, 1, (3, 2, 2, 1)).astype(np.float32)
+    source = np.array([0, 1, 1], np.int32)
+    a, b = np.array([0.5, -1.5], np.float32), np.array([0.1, 0.3], np.float32)
+    v = rng.normal(size=(4, 3)).astype(np.float32)  # K + 1 = 3 domain logits
+    params = Pair({"a": a, "b": b}, {"w": rng.normal(size=(2, 2, 1)).astype(np.float32), "v": v})
+    batch, key = {"image": x, "domain": source}, jax.random.PRNGKey(7)
+
+    @jax.jit
+    def games(params, batch):
+        def losses(weight):
+            game = stargan.stargan(
+                ScaleShift(2), QuadraticCritic(3), num_domains=2, fake_class_weight=weight
+            )
+            return game(params, Pair({}, {}), batch, key)
+
+        return losses(1e-9), losses(0.7)  # 1e-9: the same K + 1 logits, the term ~ 0
+
+    ((loss_g0, loss_d0), _), ((loss_g, loss_d), (_, metrics)) = games(params, batch)
+    # by hand, in float64: with 2 domains the target is the other one; G(x, c) = a[c]·x + b[c]
+    target = 1 - source
+    fake = np.float64(a)[target, None, None, None] * x + np.float64(b)[target, None, None, None]
+    logits = fake.reshape(3, -1) @ np.float64(v)
+    caught = _cross_entropy(logits, np.full(3, 2)).mean()
+    np.testing.assert_allclose(loss_d - loss_d0, 0.7 * caught, rtol=1e-4, atol=1e-5)
+    assert loss_g == loss_g0  # G's class term is the target's cross-entropy, as without it
+    assert metrics["fake_caught"] == np.mean(logits.argmax(1) == 2)
+    with pytest.raises(ValueError, match="needs 3 domain logits"):
+        game = stargan.stargan(
+            ScaleShift(2), QuadraticCritic(2), num_domains=2, fake_class_weight=1.0
+        )
+        game(Pair({"a": a, "b": b}, {**params.d, "v": v[:, :2]}), Pair({}, {}), batch, key)
+
+
 class SowingScaleShift(ScaleShift):
     """ScaleShift that also sows source logits x·U, as ``PairTurns`` does."""
 

@@ -119,6 +119,8 @@ def test_config_errors_speak_to_the_user():
         FACTORIES["stargan_digits"](preset="tiny", g_input_warps=-1)
     with pytest.raises(UserError, match="g_turns"):
         FACTORIES["stargan_digits"](preset="tiny", g_turns=-4)
+    with pytest.raises(UserError, match="fake_class_weight"):
+        FACTORIES["stargan_digits"](preset="tiny", fake_class_weight=-1.0)
     for alone in ({"g_pair_turns": 4}, {"source_weight": 1.0}):
         with pytest.raises(UserError, match="go together"):
             FACTORIES["stargan_digits"](preset="tiny", **alone)
@@ -143,6 +145,10 @@ def test_input_warps_key_puts_the_warp_in_the_generator():
     recipe = FACTORIES["stargan_digits"](preset="tiny", g_pair_turns=4, source_weight=1.0)
     params = jax.eval_shape(recipe.init, jax.random.PRNGKey(0), recipe.example_batch()).params
     assert params.g["PairTurns_0"]["table"].shape == (4, 4, 4)  # source × target × turn
+    recipe = FACTORIES["stargan_digits"](preset="tiny", fake_class_weight=1.0)
+    params = jax.eval_shape(recipe.init, jax.random.PRNGKey(0), recipe.example_batch()).params
+    classifier = [k for k in params.d if k.startswith("Conv")][-1]
+    assert params.d[classifier]["kernel"].shape[-1] == 5  # 4 domains and "a translation"
     recipe = FACTORIES["stargan_digits"](
         preset="tiny", g_pair_turns=4, source_weight=1.0, g_pair_layout=True
     )
