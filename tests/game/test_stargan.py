@@ -50,6 +50,23 @@ def _cross_entropy(logits, labels):
     return -log_probs[np.arange(len(labels)), labels]
 
 
+def games_at(generator, critic, params, batch, key, **setting):
+    """The 2-domain game's ``(losses, (model_state, metrics))`` at each value of the one keyword
+    in ``setting`` (e.g. ``identity_weight=(0.0, 2.5)``), compiled once."""
+    ((name, values),) = setting.items()
+
+    @jax.jit
+    def run(params, batch):
+        return [
+            stargan.stargan(generator, critic, num_domains=2, **{name: value})(
+                params, Pair({}, {}), batch, key
+            )
+            for value in values
+        ]
+
+    return run(params, batch)
+
+
 def test_losses_equal_a_hand_computation():
     rng = np.random.default_rng(0)
     x = rng.uniform(-1, 1, (3, 2, 2, 1)).astype(np.float32)
@@ -155,17 +172,10 @@ def test_identity_term_adds_the_own_domain_translation_error():
     )
     batch, key = {"image": x, "domain": source}, jax.random.PRNGKey(3)
 
-    @jax.jit  # one compilation for both games
-    def both(params, batch):
-        def losses(identity_weight):
-            game = stargan.stargan(
-                ScaleShift(2), QuadraticCritic(2), num_domains=2, identity_weight=identity_weight
-            )
-            return game(params, Pair({}, {}), batch, key)
-
-        return losses(0.0), losses(2.5)
-
-    ((loss_g0, loss_d0), _), ((loss_g, loss_d), (_, metrics)) = both(params, batch)
+    without, with_term = games_at(
+        ScaleShift(2), QuadraticCritic(2), params, batch, key, identity_weight=(0.0, 2.5)
+    )
+    ((loss_g0, loss_d0), _), ((loss_g, loss_d), (_, metrics)) = without, with_term
     # by hand, in float64: G(x, c) = a[c]·x + b[c] with each example's own domain c
     x64, a64, b64 = np.float64(x), np.float64(a)[source], np.float64(b)[source]
     own = a64[:, None, None, None] * x64 + b64[:, None, None, None]
@@ -184,17 +194,11 @@ def test_fake_class_term_asks_d_cls_to_call_translations_translations():
     params = Pair({"a": a, "b": b}, {"w": rng.normal(size=(2, 2, 1)).astype(np.float32), "v": v})
     batch, key = {"image": x, "domain": source}, jax.random.PRNGKey(7)
 
-    @jax.jit
-    def games(params, batch):
-        def losses(weight):
-            game = stargan.stargan(
-                ScaleShift(2), QuadraticCritic(3), num_domains=2, fake_class_weight=weight
-            )
-            return game(params, Pair({}, {}), batch, key)
-
-        return losses(1e-9), losses(0.7)  # 1e-9: the same K + 1 logits, the term ~ 0
-
-    ((loss_g0, loss_d0), _), ((loss_g, loss_d), (_, metrics)) = games(params, batch)
+    # 1e-9: the same K + 1 logits, the term ~ 0
+    without, with_term = games_at(
+        ScaleShift(2), QuadraticCritic(3), params, batch, key, fake_class_weight=(1e-9, 0.7)
+    )
+    ((loss_g0, loss_d0), _), ((loss_g, loss_d), (_, metrics)) = without, with_term
     # by hand, in float64: with 2 domains the target is the other one; G(x, c) = a[c]·x + b[c]
     target = 1 - source
     fake = np.float64(a)[target, None, None, None] * x + np.float64(b)[target, None, None, None]
@@ -231,17 +235,10 @@ def test_source_term_adds_the_cross_entropy_of_the_sown_source_logits():
     )
     batch, key = {"image": x, "domain": source}, jax.random.PRNGKey(3)
 
-    @jax.jit
-    def both(params, batch):
-        def losses(source_weight):
-            game = stargan.stargan(
-                SowingScaleShift(2), QuadraticCritic(2), num_domains=2, source_weight=source_weight
-            )
-            return game(params, Pair({}, {}), batch, key)
-
-        return losses(0.0), losses(0.7)
-
-    ((loss_g0, loss_d0), _), ((loss_g, loss_d), (_, metrics)) = both(params, batch)
+    without, with_term = games_at(
+        SowingScaleShift(2), QuadraticCritic(2), params, batch, key, source_weight=(0.0, 0.7)
+    )
+    ((loss_g0, loss_d0), _), ((loss_g, loss_d), (_, metrics)) = without, with_term
     logits = np.float64(x).reshape(3, -1) @ np.float64(u)  # G sows them for the real images
     expected = _cross_entropy(logits, source).mean()
     np.testing.assert_allclose(metrics["source_loss"], expected, rtol=1e-5)
