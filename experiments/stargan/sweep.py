@@ -70,6 +70,20 @@ SETTINGS = {
     ),
     # two learned maps of the input's positions, one chosen per example before the generator
     "mnist_skips_warp2_id10": ("mnist", 4000, {**SKIPS, "g_input_warps": 2, "identity_weight": 10}),
+    # D_cls's class "a translation" and a table of quarter turns per (source, target) pair
+    "mnist_skips_fake1_pairlayout_id10": (
+        "mnist",
+        3000,
+        {
+            **SKIPS,
+            "identity_weight": 10,
+            "fake_class_weight": 1.0,
+            "g_pair_turns": 4,
+            "source_weight": 1.0,
+            "g_pair_layout": True,
+            "g_pair_table_scale": 20.0,
+        },
+    ),
 }
 
 
