@@ -96,22 +96,24 @@ def target_transformation(target):
     return PLAIN_DOMAINS.index(name)
 
 
-def nearest_transformation(outputs, images):
-    """For each of ``outputs`` (translations of ``images``, the same digits untransformed), the
-    index in ``transformation_names()`` of the transformed x nearest in mean |·|: a judge of
-    which transformation G applied that, unlike a classifier, G cannot fool with small changes
-    (the domains are known transformations of the same digit)."""
+def transformation_candidates(images):
+    """The 12 transformations of ``images`` ``[n, H, W, C]``, in the order of
+    ``transformation_names()``: ``[12, n, H, W, C]``."""
     from jaxgen.data import multi_domain
 
-    errors = []
-    for k in range(4):
-        for name in PLAIN_DOMAINS:
-            plain = multi_domain.transform(
-                images, np.full(len(images), multi_domain.DOMAINS.index(name))
-            )
-            turned = np.rot90(plain, k, axes=(1, 2))
-            errors.append(np.abs(outputs - turned).mean((1, 2, 3)))
-    return np.argmin(np.stack(errors), axis=0)
+    plain = [
+        multi_domain.transform(images, np.full(len(images), DOMAIN_NAMES.index(name)))
+        for name in PLAIN_DOMAINS
+    ]
+    return np.stack([np.rot90(x, k, axes=(1, 2)) for k in range(4) for x in plain])
+
+
+def nearest_transformation(outputs, candidates):
+    """For each of ``outputs`` (translations of the digits whose ``transformation_candidates``
+    are ``candidates``), the index in ``transformation_names()`` of the transformed digit
+    nearest in mean |·|: a judge of which transformation G applied that, unlike a classifier,
+    G cannot fool with small changes (the domains are known transformations of the digit)."""
+    return np.argmin(np.abs(outputs[None] - candidates).mean((2, 3, 4)), axis=0)
 
 
 def fit_classifiers(config, steps, cache_dir):
@@ -176,7 +178,7 @@ def evaluate(recipe, state, settings, classifiers, via=None):
     per_target = {t: [] for t in range(k)}
     per_pair, domain_per_pair = {}, {}  # digit and domain accuracy of each source -> target
     applied, applied_per_pair = [], {}  # is the nearest transformation of x the target's?
-    names = transformation_names()
+    names, candidates = transformation_names(), transformation_candidates(images)
     for s, t in pairs:
         inputs = multi_domain.transform(images, np.full(len(images), s))
         truth = multi_domain.transform(images, np.full(len(images), t))
@@ -191,7 +193,7 @@ def evaluate(recipe, state, settings, classifiers, via=None):
         pair = f"{multi_domain.DOMAINS[s]}->{multi_domain.DOMAINS[t]}"
         per_pair[pair] = float(digit_hit.mean())
         domain_per_pair[pair] = float(domain_hit.mean())
-        nearest = nearest_transformation(fake, images)
+        nearest = nearest_transformation(fake, candidates)
         hit = nearest == target_transformation(t)
         applied.append(hit)
         counts = np.bincount(nearest, minlength=len(names))

@@ -16,6 +16,7 @@ def digits(n=40):
 
 def test_each_transformation_is_found_as_itself():
     x = digits()
+    candidates = run.transformation_candidates(x)
     names = run.transformation_names()
     assert len(names) == 12 and names[0] == "identity+0°" and names[-1] == "inverted+270°"
     for index, name in enumerate(names):
@@ -25,14 +26,15 @@ def test_each_transformation_is_found_as_itself():
             multi_domain.transform(x, np.full(len(x), domain)), int(turn[:-1]) // 90, axes=(1, 2)
         )
         noisy = transformed + np.random.default_rng(index).normal(0, 0.05, x.shape)
-        np.testing.assert_array_equal(run.nearest_transformation(noisy, x), index)
+        np.testing.assert_array_equal(run.nearest_transformation(noisy, candidates), index)
 
 
 def test_each_domains_target_is_its_transformation():
     x = digits()
+    candidates = run.transformation_candidates(x)
     for target in range(len(multi_domain.DOMAINS)):
         truth = multi_domain.transform(x, np.full(len(x), target))
-        found = run.nearest_transformation(truth, x)
+        found = run.nearest_transformation(truth, candidates)
         np.testing.assert_array_equal(found, run.target_transformation(target))
     # an untouched input is judged as the identity, not as the rotated domain's T
-    assert not np.any(run.nearest_transformation(x, x) == run.target_transformation(1))
+    assert not np.any(run.nearest_transformation(x, candidates) == run.target_transformation(1))
