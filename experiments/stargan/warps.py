@@ -14,7 +14,8 @@ for a ``TurnMixture`` or ``PairTurns`` (the input replaced by Σ_k g_k·turn(x, 
 
 - ``turn_gates``: per pair, the mean gates and the share of examples whose largest gate is
   each turn (keys in degrees, anticlockwise); for ``PairTurns`` also ``source_accuracy``, how
-  often its source head names each domain of the test digits;
+  often its source head names each domain of the test digits, and with ``g_pair_poses``
+  ``poses``: each domain's learned pose, its probability per turn (the first domain: 0°);
 
 and for an ``InputWarp`` (the input x replaced by g_0·x + Σ_k g_k·(M_k x), the gates g chosen
 per example):
@@ -90,6 +91,21 @@ def source_accuracy(recipe, state, digits):
     return shares
 
 
+def learned_poses(recipe, state):
+    """``{domain: {degrees: probability}}`` of a ``PairTurns`` with ``poses``."""
+    from jaxgen.data import multi_domain
+
+    free = np.asarray(state.params.g["PairTurns_0"]["poses"], np.float64)
+    logits = recipe.config.g_pair_table_scale * free
+    q = np.exp(logits - logits.max(1, keepdims=True))
+    q = np.concatenate([np.eye(free.shape[1])[:1], q / q.sum(1, keepdims=True)])
+    names = [str(round(360 * k / free.shape[1])) for k in range(free.shape[1])]
+    return {
+        multi_domain.DOMAINS[d]: dict(zip(names, np.round(row, 3).tolist(), strict=True))
+        for d, row in enumerate(q)
+    }
+
+
 def angle_summary(angles):
     degrees = np.rad2deg(angles)
     nearest = {
@@ -134,6 +150,8 @@ def summarize(recipe, state):
         result = {"turn_gates": per_pair(recipe, digits, read_turns)}
         if layer == "PairTurns_0":
             result["source_accuracy"] = source_accuracy(recipe, state, digits)
+        if recipe.config.get("g_pair_poses"):
+            result["poses"] = learned_poses(recipe, state)
         return result, digits[:EXAMPLES], None
     if not recipe.config.get("g_input_warps"):
         raise UserError(

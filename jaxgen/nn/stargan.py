@@ -257,13 +257,26 @@ class PairTurns(nn.Module):
     ``table_scale`` a: Adam moves a parameter by about the learning rate per step, so a logit
     a·T moves a times faster (with a = 1 and a rate of 5e-4 the gates stayed near equal for
     1,470 steps). ``keep_layout``: φ keeps the positions (``_localization``), so that the
-    source head can tell a turned digit from an upright one."""
+    source head can tell a turned digit from an upright one.
+
+    ``poses``: instead of a free table, each domain d has a pose θ_d, a distribution
+    q_d = softmax(a·P[d]) over the K quarter turns (learned; the first domain's is 0°, which
+    only fixes the frame the others are measured in), and a pair's turn is the difference of
+    the poses, θ_t − θ_s with θ_s ~ q_s and θ_t ~ q_t independent:
+
+        g_k = Σ_j q_src(j)·q_t((j + k) mod K),   q_src = Σ_s p(s | x)·q_s.
+
+    One domain's pose is then shared by every pair that has it, and the turns of (s, t) and
+    (t, s) are inverse by construction, where the free table learned some pairs' turns and not
+    others' (thickened ↔ rotated stayed on 0°) and, on one seed, the wrong but mutually
+    inverse turns for a pair."""
 
     num_domains: int
     num_turns: int = 4
     width: int = 16
     keep_layout: bool = False
     table_scale: float = 1.0
+    poses: bool = False
 
     @nn.compact
     def __call__(self, images, domains):
@@ -272,14 +285,30 @@ class PairTurns(nn.Module):
         )
         source_logits = nn.Dense(self.num_domains)(features)
         self.sow("intermediates", "source_logits", source_logits)
-        table = self.param(
-            "table", nn.initializers.zeros, (self.num_domains, self.num_domains, self.num_turns)
-        )
         source = jax.lax.stop_gradient(jax.nn.softmax(source_logits))
-        logits = self.table_scale * jnp.einsum("bs,sbk->bk", source, table[:, domains])
-        gates = jax.nn.softmax(logits)
+        if self.poses:
+            gates = self._pose_difference(source, domains)
+        else:
+            table = self.param(
+                "table",
+                nn.initializers.zeros,
+                (self.num_domains, self.num_domains, self.num_turns),
+            )
+            logits = self.table_scale * jnp.einsum("bs,sbk->bk", source, table[:, domains])
+            gates = jax.nn.softmax(logits)
         self.sow("intermediates", "gates", gates)
         return mix_turns(images, gates)
+
+    def _pose_difference(self, source, domains):
+        """Gates ``[B, K]`` of θ_t − θ_s (the class docstring's ``poses``)."""
+        free = self.param("poses", nn.initializers.zeros, (self.num_domains - 1, self.num_turns))
+        reference = jax.nn.one_hot(jnp.zeros((1,), jnp.int32), self.num_turns)
+        q = jnp.concatenate([reference, jax.nn.softmax(self.table_scale * free)])
+        self.sow("intermediates", "poses", q)
+        q_source, q_target = source @ q, q[domains]
+        k = jnp.arange(self.num_turns)
+        shifted = q_target[:, (k[:, None] + k[None, :]) % self.num_turns]  # [b, j, k]
+        return jnp.einsum("bj,bjk->bk", q_source, shifted)
 
 
 class StarGANGenerator(nn.Module):
@@ -309,7 +338,8 @@ class StarGANGenerator(nn.Module):
         the paper); 0: none.
       pair_turns: K > 0 puts a ``PairTurns`` (K turns, gates per (source, target) pair) before
         everything else (not in the paper); 0: none.
-      pair_layout, pair_table_scale: its ``keep_layout`` and ``table_scale``.
+      pair_layout, pair_table_scale, pair_poses: its ``keep_layout``, ``table_scale`` and
+        ``poses``.
     """
 
     num_domains: int
@@ -329,6 +359,7 @@ class StarGANGenerator(nn.Module):
     pair_turns: int = 0
     pair_layout: bool = False
     pair_table_scale: float = 1.0
+    pair_poses: bool = False
 
     @nn.compact
     def __call__(self, images, domains):
@@ -355,6 +386,7 @@ class StarGANGenerator(nn.Module):
                 self.pair_turns,
                 keep_layout=self.pair_layout,
                 table_scale=self.pair_table_scale,
+                poses=self.pair_poses,
             )
             x = pair(x, domains)
         x = domain_channels(x, domains, self.num_domains)

@@ -16,7 +16,8 @@ the input, off by default, before it (``g_input_warps``: learned maps of the pos
 per example; ``g_rigid_warp``: a spatial transformer turning and shifting the input;
 ``g_turns``: a chosen mixture of the input's turns; ``g_pair_turns`` with ``source_weight``:
 that choice per (source, target) pair, ``g_pair_layout`` and ``g_pair_table_scale`` its
-source head's view and its table's speed; all in ``jaxgen.nn.stargan``); the game
+source head's view and its table's speed, ``g_pair_poses`` the turn as the difference of
+learned per-domain poses; all in ``jaxgen.nn.stargan``); the game
 ``jaxgen.game.stargan.stargan`` (WGAN-GP, λ_cls = 1, λ_rec = 10, λ_gp = 10,
 ``identity_weight`` λ_id = 0 and ``fake_class_weight`` λ_fake = 0 (D_cls's class "a
 translation") as in the paper, targets c' ≠ c) and the
@@ -120,6 +121,7 @@ def get_config(data_name: str) -> ml_collections.ConfigDict:
     c.g_pair_turns = 0  # K > 0: the same, chosen per (source, target) pair (needs source_weight)
     c.g_pair_layout = False  # its source head reads the positions, not their mean
     c.g_pair_table_scale = 1.0  # its table's logits times this (faster per Adam step)
+    c.g_pair_poses = False  # a pose per domain; a pair's turn is the poses' difference
     c.d_width = 32  # the paper: 64
     c.d_downsamplings = 2 if data_name == "digits" else 4  # the paper: 6 (2×2 patches at 128²)
     c.class_weight = game_lib.CLASS_WEIGHT
@@ -178,10 +180,11 @@ def _check(config):
         )
     if config.g_pair_table_scale <= 0:
         raise UserError(f"g_pair_table_scale must be positive, got {config.g_pair_table_scale}")
-    if not config.g_pair_turns and (config.g_pair_layout or config.g_pair_table_scale != 1):
+    pair_keys = config.g_pair_layout or config.g_pair_poses or config.g_pair_table_scale != 1
+    if not config.g_pair_turns and pair_keys:
         raise UserError(
-            "g_pair_layout and g_pair_table_scale set the pair table: add --set g_pair_turns=4 "
-            "--set source_weight=1"
+            "g_pair_layout, g_pair_poses and g_pair_table_scale set the pair table: add "
+            "--set g_pair_turns=4 --set source_weight=1"
         )
     if (config.source_weight > 0) != (config.g_pair_turns > 0):
         raise UserError(
@@ -221,6 +224,7 @@ def networks(config):
         config.g_pair_turns,
         config.g_pair_layout,
         config.g_pair_table_scale,
+        config.g_pair_poses,
     )
     discriminator = StarGANDiscriminator(
         config.num_domains,

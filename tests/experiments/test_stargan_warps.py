@@ -71,6 +71,30 @@ def test_a_source_head_that_always_says_rotated_is_right_on_the_rotated_digits_o
     assert shares == {"identity": 0.0, "rotated": 1.0, "thickened": 0.0, "inverted": 0.0}
 
 
+def test_learned_poses_are_reported_per_domain_and_set_the_pairs_turns():
+    recipe, state = _initial(g_pair_turns=4, source_weight=1.0, g_pair_poses=True)
+    g = dict(state.params.g)
+    poses = np.zeros((3, 4), np.float32)
+    poses[0, 1] = 1.0  # rotated at 90° (the table's scale is 1 in the tiny preset)
+    poses[2, 2] = 1.0  # inverted leaning to 180°
+    dense = g["PairTurns_0"]["Dense_0"]
+    g["PairTurns_0"] = {
+        **g["PairTurns_0"],
+        "poses": jnp.asarray(20 * poses),
+        "Dense_0": {  # the source head always says "identity"
+            "kernel": jnp.zeros_like(dense["kernel"]),
+            "bias": jnp.array([40.0, 0.0, 0.0, 0.0]),
+        },
+    }
+    state = state.replace(params=state.params._replace(g=g))
+    result, _, _ = warps.summarize(recipe, state)
+    assert result["poses"]["identity"] == {"0": 1.0, "90": 0.0, "180": 0.0, "270": 0.0}
+    assert result["poses"]["rotated"]["90"] == 1.0
+    assert result["poses"]["thickened"] == {"0": 0.25, "90": 0.25, "180": 0.25, "270": 0.25}
+    assert result["turn_gates"]["identity->rotated"]["picked"]["90"] == 1.0
+    assert result["turn_gates"]["identity->inverted"]["picked"]["180"] == 1.0
+
+
 def test_a_run_without_a_warp_is_a_user_error():
     with pytest.raises(UserError, match="g_turns=K"):
         warps.summarize(*_initial())

@@ -282,6 +282,59 @@ def test_pair_turns_look_up_the_turn_of_the_estimated_source_and_the_target():
     assert not np.any(jax.grad(turned_sum)(jnp.array([0.0, 0.0])))
 
 
+def _saying(params, domain, num_domains):
+    """``params`` with a source head that names ``domain`` for every image."""
+    bias = np.full(num_domains, -40.0, np.float32)
+    bias[domain] = 40.0
+    kernel = jnp.zeros_like(params["Dense_0"]["kernel"])
+    return {**params, "Dense_0": {"kernel": kernel, "bias": jnp.asarray(bias)}}
+
+
+def test_pair_turns_with_poses_turn_by_the_difference_of_the_two_domains_poses():
+    images = np.random.default_rng(14).uniform(-1, 1, (3, 6, 6, 1)).astype(np.float32)
+    targets = jnp.array([1, 0, 2])
+    layer = PairTurns(3, num_turns=4, poses=True, table_scale=5.0)
+    params = dict(layer.init(jax.random.PRNGKey(0), images, targets)["params"])
+    assert "table" not in params and params["poses"].shape == (2, 4)  # domain 0's pose: 0°
+    poses = np.zeros((2, 4), np.float32)
+    poses[0, 1] = 20.0  # domain 1 at 90°
+    poses[1, 3] = 20.0  # domain 2 at 270°
+    params["poses"] = jnp.asarray(poses)
+    out = layer.apply({"params": _saying(params, 2, 3)}, images, targets)
+    np.testing.assert_allclose(out[0], np.rot90(images[0], 2), atol=1e-5)  # 90° − 270°
+    np.testing.assert_allclose(out[1], np.rot90(images[1], 1), atol=1e-5)  # 0° − 270°
+    np.testing.assert_allclose(out[2], images[2], atol=1e-5)  # the same domain: no turn
+
+
+def test_pose_gates_are_the_distribution_of_the_difference_of_two_independent_poses():
+    """Against an enumeration of (θ_s, θ_t) for soft poses and a soft source estimate; the
+    gates of (t, s) are those of (s, t) turned back."""
+    num_domains, turns, scale = 3, 4, 0.7
+    images = np.random.default_rng(15).uniform(-1, 1, (2, 8, 8, 1)).astype(np.float32)
+    layer = PairTurns(num_domains, num_turns=turns, width=3, poses=True, table_scale=scale)
+    params = dict(layer.init(jax.random.PRNGKey(1), images, jnp.array([0, 1]))["params"])
+    params["poses"] = jnp.asarray(np.random.default_rng(16).normal(size=(2, 4)), jnp.float32)
+    params["Dense_0"] = jax.tree.map(lambda w: 3 * w + 0.3, params["Dense_0"])
+    for targets in (jnp.array([1, 2]), jnp.array([0, 2])):
+        _, sown = layer.apply({"params": params}, images, targets, mutable=["intermediates"])
+        p = np.asarray(jax.nn.softmax(sown["intermediates"]["source_logits"][0]), np.float64)
+        q = np.asarray(jax.nn.softmax(scale * np.float64(params["poses"]), axis=1))
+        q = np.concatenate([np.eye(turns)[:1], q])
+        expected = np.zeros((2, turns))
+        for b, t in enumerate(np.asarray(targets)):
+            for s, j, m in np.ndindex(num_domains, turns, turns):
+                expected[b, (m - j) % turns] += p[b, s] * q[s, j] * q[t, m]
+        np.testing.assert_allclose(sown["intermediates"]["gates"][0], expected, atol=1e-6)
+        assert not np.allclose(expected, 1 / turns, atol=0.02)
+    forth = layer.apply(
+        {"params": _saying(params, 1, 3)}, images, jnp.array([2, 2]), mutable=["intermediates"]
+    )[1]["intermediates"]["gates"][0]
+    back = layer.apply(
+        {"params": _saying(params, 2, 3)}, images, jnp.array([1, 1]), mutable=["intermediates"]
+    )[1]["intermediates"]["gates"][0]
+    np.testing.assert_allclose(back, np.asarray(forth)[:, (-np.arange(turns)) % turns], atol=1e-6)
+
+
 def test_pair_turns_layout_and_table_scale():
     """``keep_layout``: the source head reads φ's features at every position (a Dense with one
     weight per position and channel; spread evenly, it is the default head on their mean);

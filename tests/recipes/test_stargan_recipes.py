@@ -124,7 +124,7 @@ def test_config_errors_speak_to_the_user():
     for alone in ({"g_pair_turns": 4}, {"source_weight": 1.0}):
         with pytest.raises(UserError, match="go together"):
             FACTORIES["stargan_digits"](preset="tiny", **alone)
-    for alone in ({"g_pair_layout": True}, {"g_pair_table_scale": 50.0}):
+    for alone in ({"g_pair_layout": True}, {"g_pair_poses": True}, {"g_pair_table_scale": 50.0}):
         with pytest.raises(UserError, match="add --set g_pair_turns=4"):
             FACTORIES["stargan_digits"](preset="tiny", **alone)
     with pytest.raises(UserError, match="g_pair_table_scale must be positive"):
@@ -154,3 +154,8 @@ def test_input_warps_key_puts_the_warp_in_the_generator():
     )
     params = jax.eval_shape(recipe.init, jax.random.PRNGKey(0), recipe.example_batch()).params
     assert params.g["PairTurns_0"]["Dense_0"]["kernel"].shape == (2 * 2 * 32, 4)  # 2×2 positions
+    recipe = FACTORIES["stargan_digits"](
+        preset="tiny", g_pair_turns=4, source_weight=1.0, g_pair_poses=True
+    )
+    params = jax.eval_shape(recipe.init, jax.random.PRNGKey(0), recipe.example_batch()).params
+    assert params.g["PairTurns_0"]["poses"].shape == (3, 4)  # the first domain's pose is 0°
