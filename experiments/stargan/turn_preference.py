@@ -1,0 +1,113 @@
+"""Which quarter turn a trained StarGAN critic prefers for each (source → target) pair, beside
+the turn the generator's pair table picked (runs with ``--set g_pair_turns=K``, free table).
+
+    .venv/bin/python -m experiments.stargan.turn_preference --workdir runs/stargan/TAG [--out DIR]
+
+For each pair s → t and each turn k, the table is set to pick k for s → t (and the inverse
+turn for t → s, so the reconstruction turns back) whatever the source head says, and G's loss
+terms are averaged over the test digits x of domain s, as the game (``jaxgen.game.stargan``)
+writes them:
+
+    critic = −D_src(G(x, t)) + λ_cls·CE(D_cls(G(x, t)), t),
+    reconstruction = λ_rec·|x − G(G(x, t), s)|.
+
+``preferred`` is the turn of the lowest critic term. A pair whose table picked another turn
+than the critic prefers is stuck (its softmax saturated: the gates' gradient vanishes); a pair
+whose critic prefers the wrong turn lacks the incentive. Writes ``OUT/turns_{TAG}.json``.
+"""
+
+import argparse
+import json
+import pathlib
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from experiments.entry import run_command
+from jaxgen.errors import UserError
+
+EXAMPLES = 500
+SATURATED = 40.0  # a logit gap after which a softmax gate is 1 to float32 precision
+
+
+def forced_table(table, source, target, turn, scale):
+    """``table`` with the s → t column picking ``turn`` and t → s its inverse, for any source
+    estimate (logits ``scale``·table)."""
+    turns = table.shape[-1]
+    picks = jax.nn.one_hot(turn, turns) * SATURATED / scale
+    back = jax.nn.one_hot((-turn) % turns, turns) * SATURATED / scale
+    return table.at[:, target].set(picks).at[:, source].set(back)
+
+
+def preferences(recipe, state, digits):
+    """``{"s->t": {"picked", "preferred", "critic": {deg: ·}, "reconstruction": {deg: ·}}}``."""
+    from experiments.stargan.warps import captured
+    from jaxgen.data import multi_domain
+    from jaxgen.game.stargan import classification_loss, critic_scores, reconstruction_loss
+    from jaxgen.recipes.stargan import networks
+
+    config = recipe.config
+    if not config.get("g_pair_turns") or config.get("g_pair_poses"):
+        raise UserError(
+            "turn_preference reads a free pair table: the run needs --set g_pair_turns=K "
+            "without g_pair_poses"
+        )
+    generator, discriminator = networks(config)
+    g, d = state.params.g, state.params.d
+    table = g["PairTurns_0"]["table"]
+    turns = table.shape[-1]
+
+    @jax.jit
+    def terms(table, inputs, sources, targets):
+        params = {**g, "PairTurns_0": {**g["PairTurns_0"], "table": table}}
+        fake = generator.apply({"params": params}, inputs, targets)
+        patch_outputs, logits = discriminator.apply({"params": d}, fake)
+        critic = -jnp.mean(critic_scores(patch_outputs))
+        critic += config.class_weight * classification_loss(logits, targets)
+        back = generator.apply({"params": params}, fake, sources)
+        return critic, config.reconstruction_weight * reconstruction_loss(inputs, back)
+
+    names = [str(round(360 * k / turns)) for k in range(turns)]
+    results = {}
+    for s in range(config.num_domains):
+        inputs = multi_domain.transform(digits, np.full(len(digits), s))
+        sources = jnp.full(len(digits), s, jnp.int32)
+        for t in range(config.num_domains):
+            if t == s:
+                continue
+            targets = jnp.full(len(digits), t, jnp.int32)
+            gates = captured(recipe, state, inputs, np.asarray(targets), "PairTurns_0", "gates")
+            critic, reconstruction = {}, {}
+            for k, name in enumerate(names):
+                forced = forced_table(table, s, t, k, config.g_pair_table_scale)
+                c, r = terms(forced, inputs, sources, targets)
+                critic[name], reconstruction[name] = round(float(c), 4), round(float(r), 4)
+            results[f"{multi_domain.DOMAINS[s]}->{multi_domain.DOMAINS[t]}"] = {
+                "picked": names[int(np.bincount(gates.argmax(1), minlength=turns).argmax())],
+                "preferred": min(critic, key=critic.get),
+                "critic": critic,
+                "reconstruction": reconstruction,
+            }
+    return results
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--workdir", type=pathlib.Path, required=True)
+    parser.add_argument("--out", type=pathlib.Path, default=pathlib.Path(__file__).parent)
+    args = parser.parse_args(argv)
+
+    from jaxgen.data.captioned import signed_split
+    from jaxgen.recipes.restore import load
+
+    recipe, state = load(str(args.workdir))
+    digits, _ = signed_split(recipe.config.data, "test", recipe.config.image_size)
+    result = {"step": int(state.step), "pairs": preferences(recipe, state, digits[:EXAMPLES])}
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / f"turns_{args.workdir.name}.json").write_text(json.dumps(result, indent=1) + "\n")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    run_command(main)
