@@ -30,6 +30,13 @@ adversarial networks") and Salimans et al. 2016 (§5), so that D_cls learns the 
 generator uses to be *called* c' without being c' (on the digits: G dims strokes to be called
 "rotated" without turning them, ``experiments/stargan/README.md``). G's term is unchanged,
 CE(D_cls(G(x, c')), c') over the K + 1 logits.
+With ``turn_choice_weight`` λ_turn > 0 (default 0; not in the paper) and a generator whose
+``PairTurns`` picks one of K quarter turns of x by gates g, G also pays
+λ_turn·(−log g_{k*}), k* = argmin_k [−D_src(G_k(x, c')) + λ_cls·CE(D_cls(G_k(x, c')), c')]
+with G_k the generator forced to turn k (no gradient through k*): the gates learn from the
+critic's verdict on every turn, not from the gradient at the turn they picked, which vanishes
+once their softmax saturates (``experiments/stargan/turn_preference.py``; a choice among
+candidate outputs by their loss, as in multiple choice learning, Guzman-Rivera et al. 2012).
 The critic score is the mean over patches (the paper writes D_src(x) as one number); the
 code's penalty differentiates the *sum* over its 2×2 patches, four times this gradient.
 
@@ -45,7 +52,8 @@ Metrics (unweighted): ``critic_real`` and ``critic_fake`` (mean D_src), ``d_pena
 ``class_real`` (D_cls's accuracy on the real domains) and ``class_fake`` (on the targets), and
 ``identity`` (‖x − G(x, c)‖₁) when λ_id > 0, ``source_loss`` and ``source_accuracy`` when
 λ_src > 0, ``fake_caught`` (the share of translations D_cls calls "a translation") when
-λ_fake > 0.
+λ_fake > 0, ``turn_choice_loss`` and ``turn_choice_agrees`` (the share of examples whose
+largest gate is the critic's best turn) when λ_turn > 0.
 """
 
 import jax
@@ -62,6 +70,7 @@ PENALTY_WEIGHT = 10.0  # λ_gp
 IDENTITY_WEIGHT = 0.0  # λ_id (not in the paper)
 SOURCE_WEIGHT = 0.0  # λ_src (not in the paper)
 FAKE_CLASS_WEIGHT = 0.0  # λ_fake: D_cls's (K + 1)-th class, "a translation" (not in the paper)
+TURN_CHOICE_WEIGHT = 0.0  # λ_turn: the pair table trained towards the critic's best turn
 
 
 def target_domains(key, domains: jax.Array, num_domains: int) -> jax.Array:
@@ -102,19 +111,29 @@ def translate(generator, g_params, images: jax.Array, domains: jax.Array) -> jax
     return generator.apply({"params": g_params}, images, domains)
 
 
-def sown_source_logits(sown) -> jax.Array:
-    """The ``source_logits`` ``[B, K]`` that a generator sowed (``mutable=["intermediates"]``)."""
+def sown_value(sown, name: str, needed_by: str) -> jax.Array:
+    """The one value called ``name`` that a generator sowed (``mutable=["intermediates"]``):
+    ``source_logits`` ``[B, K]`` or ``gates`` ``[B, turns]`` of a ``PairTurns``."""
     found = [
         leaf
         for path, leaf in jax.tree_util.tree_leaves_with_path(sown)
-        if any(getattr(entry, "key", None) == "source_logits" for entry in path)
+        if any(getattr(entry, "key", None) == name for entry in path)
     ]
     if len(found) != 1:
         raise ValueError(
-            "source_weight > 0 needs a generator that sows one 'source_logits' "
+            f"{needed_by} > 0 needs a generator that sows one {name!r} "
             f"(jaxgen.nn.stargan.PairTurns), found {len(found)}"
         )
     return found[0]
+
+
+def turn_choice_loss(gates: jax.Array, critic_terms: jax.Array) -> jax.Array:
+    """``mean −log gates[b, argmin_k critic_terms[b, k]]``: the cross-entropy of the gates
+    ``[B, turns]`` at the turn whose translation the critic scores best (``critic_terms``
+    ``[B, turns]``, no gradient)."""
+    best = jnp.argmin(jax.lax.stop_gradient(critic_terms), axis=1)
+    picked = jnp.take_along_axis(gates, best[:, None], axis=1)[:, 0]
+    return -jnp.mean(jnp.log(jnp.maximum(picked, 1e-12)))
 
 
 def stargan(
@@ -128,6 +147,7 @@ def stargan(
     identity_weight: float = IDENTITY_WEIGHT,
     source_weight: float = SOURCE_WEIGHT,
     fake_class_weight: float = FAKE_CLASS_WEIGHT,
+    turn_choice_weight: float = TURN_CHOICE_WEIGHT,
     data_key: str = "image",
     domain_key: str = "domain",
 ):
@@ -144,6 +164,9 @@ def stargan(
       source_weight: λ_src (0: none); > 0 needs a generator that sows ``source_logits``.
       fake_class_weight: λ_fake (0: none); > 0 needs a discriminator with K + 1 domain logits
         (``StarGANDiscriminator(fake_class=True)``).
+      turn_choice_weight: λ_turn (0: none); > 0 needs a generator that sows ``gates`` and
+        takes a forced ``turn`` (``StarGANGenerator(pair_turns=K)``) and costs K more passes
+        of G and of D, without gradient.
       data_key, domain_key: the batch entries of the images and their int domains.
     """
     if num_domains < 2:
@@ -158,11 +181,10 @@ def stargan(
             patch_outputs, logits = discriminator.apply({"params": params.d}, images)
             return critic_scores(patch_outputs), logits
 
-        if source_weight > 0:
+        if source_weight > 0 or turn_choice_weight > 0:
             fake, sown = generator.apply(
                 {"params": params.g}, real, target, mutable=["intermediates"]
             )
-            source_logits = sown_source_logits(sown)
         else:
             fake = translate(generator, params.g, real, target)
         real_scores, real_logits = judge(real)
@@ -193,7 +215,24 @@ def stargan(
             fake_caught = classification_loss(fake_logits, translation)
             loss_d = loss_d + fake_class_weight * fake_caught
             metrics["fake_caught"] = jnp.mean(jnp.argmax(fake_logits, -1) == num_domains)
+        if turn_choice_weight > 0:
+            gates = sown_value(sown, "gates", "turn_choice_weight")
+
+            def critic_term(turn):
+                forced = jnp.full(target.shape, turn, jnp.int32)
+                scores, logits = judge(generator.apply({"params": params.g}, real, target, forced))
+                cross_entropy = optax.softmax_cross_entropy_with_integer_labels(logits, target)
+                return -scores + class_weight * cross_entropy
+
+            terms = jnp.stack([critic_term(k) for k in range(gates.shape[1])], axis=1)
+            turn_choice = turn_choice_loss(gates, terms)
+            loss_g = loss_g + turn_choice_weight * turn_choice
+            metrics["turn_choice_loss"] = turn_choice
+            metrics["turn_choice_agrees"] = jnp.mean(
+                jnp.argmax(gates, 1) == jnp.argmin(jax.lax.stop_gradient(terms), 1)
+            )
         if source_weight > 0:
+            source_logits = sown_value(sown, "source_logits", "source_weight")
             source_loss = classification_loss(source_logits, source)
             loss_g = loss_g + source_weight * source_loss
             metrics["source_loss"] = source_loss

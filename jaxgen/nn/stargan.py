@@ -269,7 +269,11 @@ class PairTurns(nn.Module):
     One domain's pose is then shared by every pair that has it, and the turns of (s, t) and
     (t, s) are inverse by construction, where the free table learned some pairs' turns and not
     others' (thickened ↔ rotated stayed on 0°) and, on one seed, the wrong but mutually
-    inverse turns for a pair."""
+    inverse turns for a pair.
+
+    ``turn`` (ints ``[B]``, optional, a call argument): use quarter turn ``turn`` instead of
+    the gates, for the game's turn choice (``jaxgen.game.stargan``'s ``turn_choice_weight``,
+    which scores every turn with the critic and trains the gates towards the best)."""
 
     num_domains: int
     num_turns: int = 4
@@ -279,7 +283,7 @@ class PairTurns(nn.Module):
     poses: bool = False
 
     @nn.compact
-    def __call__(self, images, domains):
+    def __call__(self, images, domains, turn=None):
         features = _localization(
             images, domains, self.num_domains, self.width, keep_layout=self.keep_layout
         )
@@ -296,6 +300,8 @@ class PairTurns(nn.Module):
             )
             logits = self.table_scale * jnp.einsum("bs,sbk->bk", source, table[:, domains])
             gates = jax.nn.softmax(logits)
+        if turn is not None:
+            return mix_turns(images, jax.nn.one_hot(turn, self.num_turns))
         self.sow("intermediates", "gates", gates)
         return mix_turns(images, gates)
 
@@ -362,7 +368,9 @@ class StarGANGenerator(nn.Module):
     pair_poses: bool = False
 
     @nn.compact
-    def __call__(self, images, domains):
+    def __call__(self, images, domains, turn=None):
+        """``turn``: a ``PairTurns`` quarter turn per example instead of its gates (needs
+        ``pair_turns``)."""
         factor = 2**self.num_downsamplings
         if images.ndim != 4 or images.shape[1] % factor or images.shape[2] % factor:
             raise ValueError(
@@ -388,7 +396,9 @@ class StarGANGenerator(nn.Module):
                 table_scale=self.pair_table_scale,
                 poses=self.pair_poses,
             )
-            x = pair(x, domains)
+            x = pair(x, domains, turn)
+        elif turn is not None:
+            raise ValueError("a forced turn needs the generator's PairTurns: set pair_turns")
         x = domain_channels(x, domains, self.num_domains)
         y = nn.relu(instance_norm(_conv(self.width, self.outer_kernel, pad=pad)(x)))
         encoded = []

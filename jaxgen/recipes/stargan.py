@@ -19,8 +19,9 @@ that choice per (source, target) pair, ``g_pair_layout`` and ``g_pair_table_scal
 source head's view and its table's speed, ``g_pair_poses`` the turn as the difference of
 learned per-domain poses; all in ``jaxgen.nn.stargan``); the game
 ``jaxgen.game.stargan.stargan`` (WGAN-GP, λ_cls = 1, λ_rec = 10, λ_gp = 10,
-``identity_weight`` λ_id = 0 and ``fake_class_weight`` λ_fake = 0 (D_cls's class "a
-translation") as in the paper, targets c' ≠ c) and the
+``identity_weight`` λ_id = 0, ``fake_class_weight`` λ_fake = 0 (D_cls's class "a
+translation") and ``turn_choice_weight`` λ_turn = 0 (the pair table trained towards the
+critic's best turn) as in the paper, targets c' ≠ c) and the
 paper's rule, ``alternating`` with ``d_steps`` = 5 critic updates per generator update,
 Adam(1e-4, β1 = 0.5, β2 = 0.999) for each player. One step reads ``d_steps`` stacked
 batches (one per critic update; the generator update reuses the last).
@@ -130,6 +131,7 @@ def get_config(data_name: str) -> ml_collections.ConfigDict:
     c.identity_weight = game_lib.IDENTITY_WEIGHT  # λ_id·|x − G(x, c)| (the paper: none)
     c.source_weight = game_lib.SOURCE_WEIGHT  # λ_src·CE(G's source estimate) (the paper: none)
     c.fake_class_weight = game_lib.FAKE_CLASS_WEIGHT  # λ_fake: D_cls's class "a translation"
+    c.turn_choice_weight = game_lib.TURN_CHOICE_WEIGHT  # λ_turn: the pair table's turn by D
     c.d_steps = 5  # critic updates per generator update (the paper's n_critic)
     c.g_learning_rate = 1e-4
     c.d_learning_rate = 1e-4
@@ -160,6 +162,7 @@ def _check(config):
         "g_pair_turns",
         "source_weight",
         "fake_class_weight",
+        "turn_choice_weight",
     )
     for key in (*nonnegative, *more):
         if config[key] < 0:
@@ -191,6 +194,11 @@ def _check(config):
             "g_pair_turns and source_weight go together: the pair table needs the generator's "
             "source estimate, which source_weight trains; set both (e.g. --set g_pair_turns=4 "
             "--set source_weight=1) or neither"
+        )
+    if config.turn_choice_weight > 0 and not config.g_pair_turns:
+        raise UserError(
+            "turn_choice_weight trains the pair table's gates: add --set g_pair_turns=4 "
+            "--set source_weight=1"
         )
     if config.g_outer_kernel < 1 or config.g_outer_kernel % 2 == 0:
         raise UserError(f"g_outer_kernel must be odd and positive, got {config.g_outer_kernel}")
@@ -252,6 +260,7 @@ def build(name: str, config: ml_collections.ConfigDict) -> Recipe:
         identity_weight=config.identity_weight,
         source_weight=config.source_weight,
         fake_class_weight=config.fake_class_weight,
+        turn_choice_weight=config.turn_choice_weight,
     )
     optimizers = Pair(
         *(

@@ -250,6 +250,62 @@ def test_source_term_adds_the_cross_entropy_of_the_sown_source_logits():
         game(params, Pair({}, {}), batch, key)
 
 
+class TurningScaleShift(ScaleShift):
+    """G(x, c) = a[c]·Σ_k g_k·rot90(x, k) + b[c] with gates g = softmax(u), sown as
+    ``PairTurns`` sows them; ``turn`` forces one quarter turn."""
+
+    @nn.compact
+    def __call__(self, images, domains, turn=None):
+        u = self.param("u", nn.initializers.normal(1.0), (4,))
+        gates = jnp.broadcast_to(jax.nn.softmax(u), (images.shape[0], 4))
+        if turn is None:
+            self.sow("intermediates", "gates", gates)
+        else:
+            gates = jax.nn.one_hot(turn, 4)
+        turned = jnp.stack([jnp.rot90(images, k, axes=(1, 2)) for k in range(4)], 1)
+        return super().__call__(jnp.einsum("bk,bkhwc->bhwc", gates, turned), domains)
+
+
+def test_turn_choice_term_trains_the_gates_towards_the_critics_best_turn():
+    rng = np.random.default_rng(9)
+    x = rng.uniform(-1, 1, (4, 2, 2, 1)).astype(np.float32)
+    source = np.array([0, 1, 1, 0], np.int32)
+    a, b = np.array([0.5, -1.5], np.float32), np.array([0.1, 0.3], np.float32)
+    u = rng.normal(size=4).astype(np.float32)
+    w, v = rng.normal(size=(2, 2, 1)).astype(np.float32), rng.normal(size=(4, 2)).astype(np.float32)
+    params = Pair({"a": a, "b": b, "u": u}, {"w": w, "v": v})
+    batch, key = {"image": x, "domain": source}, jax.random.PRNGKey(5)
+
+    def g_loss(weight):
+        game = stargan.stargan(
+            TurningScaleShift(2), QuadraticCritic(2), num_domains=2, turn_choice_weight=weight
+        )
+        return lambda g: game(Pair(g, params.d), Pair({}, {}), batch, key)[0].g
+
+    # by hand, in float64: the target is the other domain; the critic's terms of each turn
+    target = 1 - source
+    terms = np.zeros((4, 4))
+    for k in range(4):
+        turned = np.rot90(np.float64(x), k, axes=(1, 2))
+        fake = a[target, None, None, None] * turned + b[target, None, None, None]
+        score = (np.float64(w) * fake**2).reshape(4, -1).mean(1)
+        terms[:, k] = -score + _cross_entropy(fake.reshape(4, -1) @ np.float64(v), target)
+    best = terms.argmin(1)
+    assert len(set(best)) > 1  # the examples disagree: the term is a mean over them
+    gates = np.exp(u - u.max()) / np.exp(u - u.max()).sum()
+    expected = -np.log(gates[best]).mean()
+    loss_g0, loss_g = g_loss(0.0)(params.g), g_loss(0.7)(params.g)
+    np.testing.assert_allclose(loss_g - loss_g0, 0.7 * expected, rtol=1e-5, atol=1e-5)
+    # its gradient reaches the gates alone: (g − one-hot(k*)) averaged, not a or b
+    grad0, grad = jax.grad(g_loss(0.0))(params.g), jax.grad(g_loss(0.7))(params.g)
+    expected_u = 0.7 * (gates - np.eye(4)[best]).mean(0)
+    np.testing.assert_allclose(grad["u"] - grad0["u"], expected_u, atol=1e-5)
+    np.testing.assert_allclose(grad["a"], grad0["a"], atol=1e-6)
+    game = stargan.stargan(ScaleShift(2), QuadraticCritic(2), num_domains=2, turn_choice_weight=1.0)
+    with pytest.raises(ValueError, match="sows one 'gates'"):
+        game(Pair({"a": a, "b": b}, params.d), Pair({}, {}), batch, key)
+
+
 def test_pair_turns_look_up_the_turn_of_the_estimated_source_and_the_target():
     images = np.random.default_rng(10).uniform(-1, 1, (3, 6, 6, 1)).astype(np.float32)
     targets = jnp.array([1, 0, 1])
