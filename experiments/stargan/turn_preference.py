@@ -1,12 +1,12 @@
 """Which quarter turn a trained StarGAN critic prefers for each (source → target) pair, beside
-the turn the generator's pair table picked (runs with ``--set g_pair_turns=K``, free table).
+the turn the generator's pair table picked (runs with ``--set g_pair_turns=K``).
 
     .venv/bin/python -m experiments.stargan.turn_preference --workdir runs/stargan/TAG [--out DIR]
 
-For each pair s → t and each turn k, the table is set to pick k for s → t (and the inverse
-turn for t → s, so the reconstruction turns back) whatever the source head says, and G's loss
-terms are averaged over the test digits x of domain s, as the game (``jaxgen.game.stargan``)
-writes them:
+For each pair s → t and each turn k, the generator is forced to turn k for s → t (and the
+inverse turn for t → s, so the reconstruction turns back), whatever its gates say, and its
+loss terms are averaged over the test digits x of domain s, as the game
+(``jaxgen.game.stargan``) writes them:
 
     critic = −D_src(G(x, t)) + λ_cls·CE(D_cls(G(x, t)), t),
     reconstruction = λ_rec·|x − G(G(x, t), s)|.
@@ -28,16 +28,6 @@ from experiments.entry import run_command
 from jaxgen.errors import UserError
 
 EXAMPLES = 500
-SATURATED = 40.0  # a logit gap after which a softmax gate is 1 to float32 precision
-
-
-def forced_table(table, source, target, turn, scale):
-    """``table`` with the s → t column picking ``turn`` and t → s its inverse, for any source
-    estimate (logits ``scale``·table)."""
-    turns = table.shape[-1]
-    picks = jax.nn.one_hot(turn, turns) * SATURATED / scale
-    back = jax.nn.one_hot((-turn) % turns, turns) * SATURATED / scale
-    return table.at[:, target].set(picks).at[:, source].set(back)
 
 
 def preferences(recipe, state, digits):
@@ -48,24 +38,19 @@ def preferences(recipe, state, digits):
     from jaxgen.recipes.stargan import networks
 
     config = recipe.config
-    if not config.get("g_pair_turns") or config.get("g_pair_poses"):
-        raise UserError(
-            "turn_preference reads a free pair table: the run needs --set g_pair_turns=K "
-            "without g_pair_poses"
-        )
+    if not config.get("g_pair_turns"):
+        raise UserError("turn_preference reads a pair table: the run needs --set g_pair_turns=K")
     generator, discriminator = networks(config)
-    g, d = state.params.g, state.params.d
-    table = g["PairTurns_0"]["table"]
-    turns = table.shape[-1]
+    g, d = {"params": state.params.g}, {"params": state.params.d}
+    turns = config.g_pair_turns
 
     @jax.jit
-    def terms(table, inputs, sources, targets):
-        params = {**g, "PairTurns_0": {**g["PairTurns_0"], "table": table}}
-        fake = generator.apply({"params": params}, inputs, targets)
-        patch_outputs, logits = discriminator.apply({"params": d}, fake)
+    def terms(inputs, sources, targets, turn):
+        fake = generator.apply(g, inputs, targets, jnp.full(targets.shape, turn))
+        patch_outputs, logits = discriminator.apply(d, fake)
         critic = -jnp.mean(critic_scores(patch_outputs))
         critic += config.class_weight * classification_loss(logits, targets)
-        back = generator.apply({"params": params}, fake, sources)
+        back = generator.apply(g, fake, sources, jnp.full(targets.shape, (-turn) % turns))
         return critic, config.reconstruction_weight * reconstruction_loss(inputs, back)
 
     names = [str(round(360 * k / turns)) for k in range(turns)]
@@ -80,8 +65,7 @@ def preferences(recipe, state, digits):
             gates = captured(recipe, state, inputs, np.asarray(targets), "PairTurns_0", "gates")
             critic, reconstruction = {}, {}
             for k, name in enumerate(names):
-                forced = forced_table(table, s, t, k, config.g_pair_table_scale)
-                c, r = terms(forced, inputs, sources, targets)
+                c, r = terms(inputs, sources, targets, k)
                 critic[name], reconstruction[name] = round(float(c), 4), round(float(r), 4)
             results[f"{multi_domain.DOMAINS[s]}->{multi_domain.DOMAINS[t]}"] = {
                 "picked": names[int(np.bincount(gates.argmax(1), minlength=turns).argmax())],

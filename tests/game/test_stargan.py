@@ -336,6 +336,14 @@ def test_pair_turns_look_up_the_turn_of_the_estimated_source_and_the_target():
         return layer.apply({"params": changed}, images, targets).sum()
 
     assert not np.any(jax.grad(turned_sum)(jnp.array([0.0, 0.0])))
+    # a forced turn replaces the gates (the game's turn choice scores each turn so)
+    forced = layer.apply({"params": params}, images, targets, jnp.array([3, 0, 2]))
+    for i, k in enumerate((3, 0, 2)):
+        np.testing.assert_allclose(forced[i], np.rot90(images[i], k), atol=1e-5)
+    plain = StarGANGenerator(2, width=4, num_downsamplings=1, num_blocks=1, outer_kernel=3)
+    plain_params = plain.init(jax.random.PRNGKey(1), images, targets)
+    with pytest.raises(ValueError, match="forced turn needs the generator's PairTurns"):
+        plain.apply(plain_params, images, targets, jnp.array([1, 1, 1]))
 
 
 def _saying(params, domain, num_domains):
