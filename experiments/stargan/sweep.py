@@ -84,6 +84,21 @@ SETTINGS = {
             "g_pair_table_scale": 20.0,
         },
     ),
+    # the same, with the table trained towards the critic's best turn as well
+    "mnist_skips_fake1_pairlayout_choice1_id10": (
+        "mnist",
+        3000,
+        {
+            **SKIPS,
+            "identity_weight": 10,
+            "fake_class_weight": 1.0,
+            "g_pair_turns": 4,
+            "source_weight": 1.0,
+            "g_pair_layout": True,
+            "g_pair_table_scale": 20.0,
+            "turn_choice_weight": 1.0,
+        },
+    ),
 }
 
 

@@ -85,3 +85,14 @@ def test_progressive_measures_the_stopped_stage_and_trains_it_on(
     measured.clear()
     progressive_run.run(recipe, tmp_path, fid_samples=8)
     assert measured[0][0] == 0 and measured[0][1] > 1
+
+
+@pytest.mark.parametrize("tag", sorted(stargan_sweep.SETTINGS))
+def test_every_sweep_setting_is_a_valid_stargan_config(tag):
+    from jaxgen.recipes import stargan
+
+    data, _, overrides = stargan_sweep.SETTINGS[tag]
+    config = stargan.get_config(data)
+    config.lock()
+    config.update(overrides)  # an unknown key raises
+    stargan._check(config)
