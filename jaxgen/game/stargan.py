@@ -33,7 +33,8 @@ CE(D_cls(G(x, c')), c') over the K + 1 logits.
 With ``turn_choice_weight`` λ_turn > 0 (default 0; not in the paper) and a generator whose
 ``PairTurns`` picks one of K quarter turns of x by gates g, G also pays
 λ_turn·(−log g_{k*}), k* = argmin_k [−D_src(G_k(x, c')) + λ_cls·CE(D_cls(G_k(x, c')), c')]
-with G_k the generator forced to turn k (no gradient through k*): the gates learn from the
+with G_k the generator forced to turn k (no gradient through k*), counted only where k*
+beats the runner-up turn by ``turn_choice_margin`` m or more: the gates learn from the
 critic's verdict on every turn, not from the gradient at the turn they picked, which vanishes
 once their softmax saturates (``experiments/stargan/turn_preference.py``; a choice among
 candidate outputs by their loss, as in multiple choice learning, Guzman-Rivera et al. 2012).
@@ -52,8 +53,9 @@ Metrics (unweighted): ``critic_real`` and ``critic_fake`` (mean D_src), ``d_pena
 ``class_real`` (D_cls's accuracy on the real domains) and ``class_fake`` (on the targets), and
 ``identity`` (‖x − G(x, c)‖₁) when λ_id > 0, ``source_loss`` and ``source_accuracy`` when
 λ_src > 0, ``fake_caught`` (the share of translations D_cls calls "a translation") when
-λ_fake > 0, ``turn_choice_loss`` and ``turn_choice_agrees`` (the share of examples whose
-largest gate is the critic's best turn) when λ_turn > 0.
+λ_fake > 0, ``turn_choice_loss``, ``turn_choice_agrees`` (the share of examples whose
+largest gate is the critic's best turn) and ``turn_choice_decisive`` (the share counted)
+when λ_turn > 0.
 """
 
 import jax
@@ -71,6 +73,7 @@ IDENTITY_WEIGHT = 0.0  # λ_id (not in the paper)
 SOURCE_WEIGHT = 0.0  # λ_src (not in the paper)
 FAKE_CLASS_WEIGHT = 0.0  # λ_fake: D_cls's (K + 1)-th class, "a translation" (not in the paper)
 TURN_CHOICE_WEIGHT = 0.0  # λ_turn: the pair table trained towards the critic's best turn
+TURN_CHOICE_MARGIN = 0.0  # m: only where the critic prefers its best turn by at least m
 
 
 def target_domains(key, domains: jax.Array, num_domains: int) -> jax.Array:
@@ -127,13 +130,17 @@ def sown_value(sown, name: str, needed_by: str) -> jax.Array:
     return found[0]
 
 
-def turn_choice_loss(gates: jax.Array, critic_terms: jax.Array) -> jax.Array:
-    """``mean −log gates[b, argmin_k critic_terms[b, k]]``: the cross-entropy of the gates
-    ``[B, turns]`` at the turn whose translation the critic scores best (``critic_terms``
-    ``[B, turns]``, no gradient)."""
-    best = jnp.argmin(jax.lax.stop_gradient(critic_terms), axis=1)
+def turn_choice_loss(gates: jax.Array, critic_terms: jax.Array, margin: float = 0.0):
+    """``(1/B)·Σ_b −log gates[b, k*_b]·[decisive_b]`` and the share of decisive examples: the
+    cross-entropy of the gates ``[B, turns]`` at the turn k* whose translation the critic
+    scores best (``critic_terms`` ``[B, turns]``, no gradient), counted where the critic
+    prefers k* to the runner-up by at least ``margin`` (0: everywhere)."""
+    terms = jax.lax.stop_gradient(critic_terms)
+    best = jnp.argmin(terms, axis=1)
+    lowest_two = jnp.sort(terms, axis=1)[:, :2]
+    decisive = (lowest_two[:, 1] - lowest_two[:, 0] >= margin).astype(gates.dtype)
     picked = jnp.take_along_axis(gates, best[:, None], axis=1)[:, 0]
-    return -jnp.mean(jnp.log(jnp.maximum(picked, 1e-12)))
+    return -jnp.mean(decisive * jnp.log(jnp.maximum(picked, 1e-12))), jnp.mean(decisive)
 
 
 def stargan(
@@ -148,6 +155,7 @@ def stargan(
     source_weight: float = SOURCE_WEIGHT,
     fake_class_weight: float = FAKE_CLASS_WEIGHT,
     turn_choice_weight: float = TURN_CHOICE_WEIGHT,
+    turn_choice_margin: float = TURN_CHOICE_MARGIN,
     data_key: str = "image",
     domain_key: str = "domain",
 ):
@@ -167,6 +175,8 @@ def stargan(
       turn_choice_weight: λ_turn (0: none); > 0 needs a generator that sows ``gates`` and
         takes a forced ``turn`` (``StarGANGenerator(pair_turns=K)``) and costs K more passes
         of G and of D, without gradient.
+      turn_choice_margin: m ≥ 0: the turn choice counts an example only where the critic's
+        best turn beats its runner-up by at least m (0: every example).
       data_key, domain_key: the batch entries of the images and their int domains.
     """
     if num_domains < 2:
@@ -225,9 +235,10 @@ def stargan(
                 return -scores + class_weight * cross_entropy
 
             terms = jnp.stack([critic_term(k) for k in range(gates.shape[1])], axis=1)
-            turn_choice = turn_choice_loss(gates, terms)
+            turn_choice, decisive = turn_choice_loss(gates, terms, turn_choice_margin)
             loss_g = loss_g + turn_choice_weight * turn_choice
             metrics["turn_choice_loss"] = turn_choice
+            metrics["turn_choice_decisive"] = decisive
             metrics["turn_choice_agrees"] = jnp.mean(
                 jnp.argmax(gates, 1) == jnp.argmin(jax.lax.stop_gradient(terms), 1)
             )

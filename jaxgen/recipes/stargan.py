@@ -132,6 +132,7 @@ def get_config(data_name: str) -> ml_collections.ConfigDict:
     c.source_weight = game_lib.SOURCE_WEIGHT  # λ_src·CE(G's source estimate) (the paper: none)
     c.fake_class_weight = game_lib.FAKE_CLASS_WEIGHT  # λ_fake: D_cls's class "a translation"
     c.turn_choice_weight = game_lib.TURN_CHOICE_WEIGHT  # λ_turn: the pair table's turn by D
+    c.turn_choice_margin = game_lib.TURN_CHOICE_MARGIN  # counted where D's best turn wins by m
     c.d_steps = 5  # critic updates per generator update (the paper's n_critic)
     c.g_learning_rate = 1e-4
     c.d_learning_rate = 1e-4
@@ -163,6 +164,7 @@ def _check(config):
         "source_weight",
         "fake_class_weight",
         "turn_choice_weight",
+        "turn_choice_margin",
     )
     for key in (*nonnegative, *more):
         if config[key] < 0:
@@ -261,6 +263,7 @@ def build(name: str, config: ml_collections.ConfigDict) -> Recipe:
         source_weight=config.source_weight,
         fake_class_weight=config.fake_class_weight,
         turn_choice_weight=config.turn_choice_weight,
+        turn_choice_margin=config.turn_choice_margin,
     )
     optimizers = Pair(
         *(

@@ -276,9 +276,13 @@ def test_turn_choice_term_trains_the_gates_towards_the_critics_best_turn():
     params = Pair({"a": a, "b": b, "u": u}, {"w": w, "v": v})
     batch, key = {"image": x, "domain": source}, jax.random.PRNGKey(5)
 
-    def g_loss(weight):
+    def g_loss(weight, margin=0.0):
         game = stargan.stargan(
-            TurningScaleShift(2), QuadraticCritic(2), num_domains=2, turn_choice_weight=weight
+            TurningScaleShift(2),
+            QuadraticCritic(2),
+            num_domains=2,
+            turn_choice_weight=weight,
+            turn_choice_margin=margin,
         )
         return lambda g: game(Pair(g, params.d), Pair({}, {}), batch, key)[0].g
 
@@ -301,6 +305,15 @@ def test_turn_choice_term_trains_the_gates_towards_the_critics_best_turn():
     expected_u = 0.7 * (gates - np.eye(4)[best]).mean(0)
     np.testing.assert_allclose(grad["u"] - grad0["u"], expected_u, atol=1e-5)
     np.testing.assert_allclose(grad["a"], grad0["a"], atol=1e-6)
+    # with a margin, only the examples whose best turn wins by it count (the mean is over all)
+    gaps = np.diff(np.sort(terms, 1)[:, :2], axis=1)[:, 0]
+    margin = float(np.median(gaps))
+    decisive = gaps >= margin
+    assert 0 < decisive.sum() < 4
+    expected = -(decisive * np.log(gates[best])).sum() / 4
+    np.testing.assert_allclose(
+        g_loss(0.7, margin)(params.g) - loss_g0, 0.7 * expected, rtol=1e-5, atol=1e-5
+    )
     game = stargan.stargan(ScaleShift(2), QuadraticCritic(2), num_domains=2, turn_choice_weight=1.0)
     with pytest.raises(ValueError, match="sows one 'gates'"):
         game(Pair({"a": a, "b": b}, params.d), Pair({}, {}), batch, key)
