@@ -32,7 +32,6 @@ EXAMPLES = 500
 
 def preferences(recipe, state, digits):
     """``{"s->t": {"picked", "preferred", "critic": {deg: ·}, "reconstruction": {deg: ·}}}``."""
-    from experiments.stargan.warps import captured
     from jaxgen.data import multi_domain
     from jaxgen.game.stargan import classification_loss, critic_scores, reconstruction_loss
     from jaxgen.recipes.stargan import networks
@@ -53,6 +52,11 @@ def preferences(recipe, state, digits):
         back = generator.apply(g, fake, sources, jnp.full(targets.shape, (-turn) % turns))
         return critic, config.reconstruction_weight * reconstruction_loss(inputs, back)
 
+    @jax.jit
+    def gates(inputs, targets):
+        _, sown = generator.apply(g, inputs, targets, mutable=["intermediates"])
+        return sown["intermediates"]["PairTurns_0"]["gates"][0]
+
     names = [str(round(360 * k / turns)) for k in range(turns)]
     results = {}
     for s in range(config.num_domains):
@@ -62,13 +66,13 @@ def preferences(recipe, state, digits):
             if t == s:
                 continue
             targets = jnp.full(len(digits), t, jnp.int32)
-            gates = captured(recipe, state, inputs, np.asarray(targets), "PairTurns_0", "gates")
+            largest = np.asarray(gates(inputs, targets)).argmax(1)
             critic, reconstruction = {}, {}
             for k, name in enumerate(names):
                 c, r = terms(inputs, sources, targets, k)
                 critic[name], reconstruction[name] = round(float(c), 4), round(float(r), 4)
             results[f"{multi_domain.DOMAINS[s]}->{multi_domain.DOMAINS[t]}"] = {
-                "picked": names[int(np.bincount(gates.argmax(1), minlength=turns).argmax())],
+                "picked": names[int(np.bincount(largest, minlength=turns).argmax())],
                 "preferred": min(critic, key=critic.get),
                 "critic": critic,
                 "reconstruction": reconstruction,
