@@ -45,6 +45,15 @@ SKIPS = {
 # A generator without downsampling and with small kernels: a short receptive field, so that
 # drawing another digit is hard; the spatial mixing can still turn the image.
 LOCAL = {**SKIPS, "g_downsamplings": 0, "g_blocks": 1, "g_outer_kernel": 3}
+FAKE_CLASS_AND_PAIR_TABLE = {
+    **SKIPS,
+    "identity_weight": 10,
+    "fake_class_weight": 1.0,
+    "g_pair_turns": 4,
+    "source_weight": 1.0,
+    "g_pair_layout": True,
+    "g_pair_table_scale": 20.0,
+}
 SETTINGS = {
     "paper": ("digits", 4000, {}),
     "paper_id10": ("digits", 4000, {"identity_weight": 10}),
@@ -71,33 +80,12 @@ SETTINGS = {
     # two learned maps of the input's positions, one chosen per example before the generator
     "mnist_skips_warp2_id10": ("mnist", 4000, {**SKIPS, "g_input_warps": 2, "identity_weight": 10}),
     # D_cls's class "a translation" and a table of quarter turns per (source, target) pair
-    "mnist_skips_fake1_pairlayout_id10": (
-        "mnist",
-        3000,
-        {
-            **SKIPS,
-            "identity_weight": 10,
-            "fake_class_weight": 1.0,
-            "g_pair_turns": 4,
-            "source_weight": 1.0,
-            "g_pair_layout": True,
-            "g_pair_table_scale": 20.0,
-        },
-    ),
+    "mnist_skips_fake1_pairlayout_id10": ("mnist", 3000, FAKE_CLASS_AND_PAIR_TABLE),
     # the same, with the table trained towards the critic's best turn as well
     "mnist_skips_fake1_pairlayout_choice1_id10": (
         "mnist",
         3000,
-        {
-            **SKIPS,
-            "identity_weight": 10,
-            "fake_class_weight": 1.0,
-            "g_pair_turns": 4,
-            "source_weight": 1.0,
-            "g_pair_layout": True,
-            "g_pair_table_scale": 20.0,
-            "turn_choice_weight": 1.0,
-        },
+        {**FAKE_CLASS_AND_PAIR_TABLE, "turn_choice_weight": 1.0},
     ),
 }
 

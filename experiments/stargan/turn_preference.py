@@ -16,9 +16,7 @@ than the critic prefers is stuck (its softmax saturated: the gates' gradient van
 whose critic prefers the wrong turn lacks the incentive. Writes ``OUT/turns_{TAG}.json``.
 """
 
-import argparse
 import json
-import pathlib
 
 import jax
 import jax.numpy as jnp
@@ -81,15 +79,10 @@ def preferences(recipe, state, digits):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--workdir", type=pathlib.Path, required=True)
-    parser.add_argument("--out", type=pathlib.Path, default=pathlib.Path(__file__).parent)
-    args = parser.parse_args(argv)
-
+    from experiments.stargan.warps import load_run
     from jaxgen.data.captioned import signed_split
-    from jaxgen.recipes.restore import load
 
-    recipe, state = load(str(args.workdir))
+    args, recipe, state = load_run(argv, __doc__)
     digits, _ = signed_split(recipe.config.data, "test", recipe.config.image_size)
     result = {"step": int(state.step), "pairs": preferences(recipe, state, digits[:EXAMPLES])}
     args.out.mkdir(parents=True, exist_ok=True)

@@ -200,15 +200,21 @@ def figure(digits, moved, path, title):
     plt.close(fig)
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def load_run(argv, description):
+    """``(args, recipe, state)`` of a readout's command line: ``--workdir RUN`` (its latest
+    checkpoint) and ``--out DIR`` (default: this folder)."""
+    parser = argparse.ArgumentParser(description=description.split("\n")[0])
     parser.add_argument("--workdir", type=pathlib.Path, required=True)
     parser.add_argument("--out", type=pathlib.Path, default=pathlib.Path(__file__).parent)
     args = parser.parse_args(argv)
 
     from jaxgen.recipes.restore import load
 
-    recipe, state = load(str(args.workdir))
+    return (args, *load(str(args.workdir)))
+
+
+def main(argv=None):
+    args, recipe, state = load_run(argv, __doc__)
     result, digits, moved = summarize(recipe, state)
     result["step"] = int(state.step)
     tag = args.workdir.name
