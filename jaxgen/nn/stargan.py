@@ -284,6 +284,8 @@ class PairTurns(nn.Module):
 
     @nn.compact
     def __call__(self, images, domains, turn=None):
+        if turn is not None:  # a forced turn: no source head, no gates (init without it)
+            return mix_turns(images, jax.nn.one_hot(turn, self.num_turns))
         features = _localization(
             images, domains, self.num_domains, self.width, keep_layout=self.keep_layout
         )
@@ -300,8 +302,6 @@ class PairTurns(nn.Module):
             )
             logits = self.table_scale * jnp.einsum("bs,sbk->bk", source, table[:, domains])
             gates = jax.nn.softmax(logits)
-        if turn is not None:
-            return mix_turns(images, jax.nn.one_hot(turn, self.num_turns))
         self.sow("intermediates", "gates", gates)
         return mix_turns(images, gates)
 
