@@ -30,6 +30,7 @@ EXAMPLES = 500
 
 def preferences(recipe, state, digits):
     """``{"s->t": {"picked", "preferred", "critic": {deg: ·}, "reconstruction": {deg: ·}}}``."""
+    from experiments.stargan.warps import turn_names
     from jaxgen.data import multi_domain
     from jaxgen.game.stargan import classification_loss, critic_scores, reconstruction_loss
     from jaxgen.recipes.stargan import networks
@@ -55,7 +56,7 @@ def preferences(recipe, state, digits):
         _, sown = generator.apply(g, inputs, targets, mutable=["intermediates"])
         return sown["intermediates"]["PairTurns_0"]["gates"][0]
 
-    names = [str(round(360 * k / turns)) for k in range(turns)]
+    names = turn_names(turns)
     results = {}
     for s in range(config.num_domains):
         inputs = multi_domain.transform(digits, np.full(len(digits), s))

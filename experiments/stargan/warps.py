@@ -91,6 +91,11 @@ def source_accuracy(recipe, state, digits):
     return shares
 
 
+def turn_names(turns):
+    """The readouts' keys of K turns: degrees anticlockwise ("0", "90", "180", "270")."""
+    return [str(round(360 * k / turns)) for k in range(turns)]
+
+
 def learned_poses(recipe, state):
     """``{domain: {degrees: probability}}`` of a ``PairTurns`` with ``poses``."""
     from jaxgen.data import multi_domain
@@ -99,7 +104,7 @@ def learned_poses(recipe, state):
     logits = recipe.config.g_pair_table_scale * free
     q = np.exp(logits - logits.max(1, keepdims=True))
     q = np.concatenate([np.eye(free.shape[1])[:1], q / q.sum(1, keepdims=True)])
-    names = [str(round(360 * k / free.shape[1])) for k in range(free.shape[1])]
+    names = turn_names(free.shape[1])
     return {
         multi_domain.DOMAINS[d]: dict(zip(names, np.round(row, 3).tolist(), strict=True))
         for d, row in enumerate(q)
@@ -140,7 +145,7 @@ def summarize(recipe, state):
 
         def read_turns(inputs, targets):
             gates = captured(recipe, state, inputs, targets, layer, "gates")
-            names = [str(round(360 * k / turns)) for k in range(turns)]
+            names = turn_names(turns)
             picked = np.bincount(gates.argmax(1), minlength=turns) / len(gates)
             return {
                 "mean": dict(zip(names, np.round(gates.mean(0), 3).tolist(), strict=True)),
