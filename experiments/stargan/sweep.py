@@ -93,6 +93,12 @@ SETTINGS = {
         3000,
         {**FAKE_CLASS_AND_PAIR_TABLE, "turn_choice_weight": 1.0},
     ),
+    # the same choice made per pair, from an average of the critic's terms over both directions
+    "mnist_skips_fake1_pairlayout_pairchoice1_id10": (
+        "mnist",
+        3000,
+        {**FAKE_CLASS_AND_PAIR_TABLE, "turn_choice_weight": 1.0, "turn_choice_pair_decay": 0.99},
+    ),
 }
 
 

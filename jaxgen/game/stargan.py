@@ -38,6 +38,9 @@ beats the runner-up turn by ``turn_choice_margin`` m or more: the gates learn fr
 critic's verdict on every turn, not from the gradient at the turn they picked, which vanishes
 once their softmax saturates (``experiments/stargan/turn_preference.py``; a choice among
 candidate outputs by their loss, as in multiple choice learning, Guzman-Rivera et al. 2012).
+With ``turn_choice_pair_decay`` β > 0, k* is chosen per (source, target) pair from a running
+average of the terms over the pair's examples and both its directions, kept in the model state
+(``jaxgen.game.turn_choice``).
 The critic score is the mean over patches (the paper writes D_src(x) as one number); the
 code's penalty differentiates the *sum* over its 2×2 patches, four times this gradient.
 
@@ -46,7 +49,8 @@ and reconstruction terms then ask G(x, c) ≈ x only implicitly; here c' ≠ c a
 (``target_domains``), so every fake is a translation, and λ_id asks for G(x, c) ≈ x explicitly.
 The paper's step is 5 critic updates per generator update (``jaxgen.game.alternating(...,
 d_steps=5)``), Adam(1e-4, β1 = 0.5, β2 = 0.999). The networks have no batch
-statistics: the model state passes through unchanged.
+statistics: the model state (``init_model_state``) holds only the per-pair turn choice's
+average, and passes through unchanged without it.
 
 Metrics (unweighted): ``critic_real`` and ``critic_fake`` (mean D_src), ``d_penalty`` (mean
 (‖∇‖ − 1)²), ``class_loss_real`` and ``class_loss_fake``, ``reconstruction`` (the L1 term),
@@ -62,6 +66,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
+from jaxgen.game import turn_choice as turns
 from jaxgen.losses import wasserstein
 from jaxgen.losses.regularizers import gradient_penalty
 from jaxgen.types import Pair
@@ -74,6 +79,16 @@ SOURCE_WEIGHT = 0.0  # λ_src (not in the paper)
 FAKE_CLASS_WEIGHT = 0.0  # λ_fake: D_cls's (K + 1)-th class, "a translation" (not in the paper)
 TURN_CHOICE_WEIGHT = 0.0  # λ_turn: the pair table trained towards the critic's best turn
 TURN_CHOICE_MARGIN = 0.0  # m: only where the critic prefers its best turn by at least m
+TURN_CHOICE_PAIR_DECAY = 0.0  # β > 0: the choice per pair, from an EMA of the critic's terms
+
+
+def init_model_state(num_domains: int, num_turns: int, turn_choice_pair_decay: float) -> Pair:
+    """The game's model state: ``Pair({"turn_choice": ...}, {})`` with the per-pair average of
+    the critic's terms when ``turn_choice_pair_decay`` > 0 (``jaxgen.game.turn_choice``),
+    ``Pair({}, {})`` otherwise."""
+    if turn_choice_pair_decay > 0:
+        return Pair({"turn_choice": turns.init_pair_average(num_domains, num_turns)}, {})
+    return Pair({}, {})
 
 
 def target_domains(key, domains: jax.Array, num_domains: int) -> jax.Array:
@@ -130,19 +145,6 @@ def sown_value(sown, name: str, needed_by: str) -> jax.Array:
     return found[0]
 
 
-def turn_choice_loss(gates: jax.Array, critic_terms: jax.Array, margin: float = 0.0):
-    """``(1/B)·Σ_b −log gates[b, k*_b]·[decisive_b]`` and the share of decisive examples: the
-    cross-entropy of the gates ``[B, turns]`` at the turn k* whose translation the critic
-    scores best (``critic_terms`` ``[B, turns]``, no gradient), counted where the critic
-    prefers k* to the runner-up by at least ``margin`` (0: everywhere)."""
-    terms = jax.lax.stop_gradient(critic_terms)
-    best = jnp.argmin(terms, axis=1)
-    lowest_two = jnp.sort(terms, axis=1)[:, :2]
-    decisive = (lowest_two[:, 1] - lowest_two[:, 0] >= margin).astype(gates.dtype)
-    picked = jnp.take_along_axis(gates, best[:, None], axis=1)[:, 0]
-    return -jnp.mean(decisive * jnp.log(jnp.maximum(picked, 1e-12))), jnp.mean(decisive)
-
-
 def stargan(
     generator,
     discriminator,
@@ -156,6 +158,7 @@ def stargan(
     fake_class_weight: float = FAKE_CLASS_WEIGHT,
     turn_choice_weight: float = TURN_CHOICE_WEIGHT,
     turn_choice_margin: float = TURN_CHOICE_MARGIN,
+    turn_choice_pair_decay: float = TURN_CHOICE_PAIR_DECAY,
     data_key: str = "image",
     domain_key: str = "domain",
 ):
@@ -177,10 +180,16 @@ def stargan(
         of G and of D, without gradient.
       turn_choice_margin: m ≥ 0: the turn choice counts an example only where the critic's
         best turn beats its runner-up by at least m (0: every example).
+      turn_choice_pair_decay: β in [0, 1): 0 chooses the turn per example; β > 0 per (source,
+        target) pair, from an EMA of decay β of the critic's terms of both directions kept in
+        ``model_state.g["turn_choice"]`` (``init_model_state``; ``jaxgen.game.turn_choice``),
+        updated at every call, the critic's updates included.
       data_key, domain_key: the batch entries of the images and their int domains.
     """
     if num_domains < 2:
         raise ValueError(f"StarGAN needs at least 2 domains, got {num_domains}")
+    if not 0 <= turn_choice_pair_decay < 1:
+        raise ValueError(f"turn_choice_pair_decay must be in [0, 1), got {turn_choice_pair_decay}")
 
     def losses(params, model_state, batch, key):
         real, source = batch[data_key], batch[domain_key]
@@ -235,7 +244,22 @@ def stargan(
                 return -scores + class_weight * cross_entropy
 
             terms = jnp.stack([critic_term(k) for k in range(gates.shape[1])], axis=1)
-            turn_choice, decisive = turn_choice_loss(gates, terms, turn_choice_margin)
+            counted = None
+            if turn_choice_pair_decay > 0:
+                if "turn_choice" not in model_state.g:
+                    raise ValueError(
+                        "turn_choice_pair_decay > 0 keeps its average in the model state: "
+                        "start from init_model_state(num_domains, turns, turn_choice_pair_decay)"
+                    )
+                average = turns.update_pair_average(
+                    model_state.g["turn_choice"], source, target, terms, turn_choice_pair_decay
+                )
+                model_state = Pair({**model_state.g, "turn_choice": average}, model_state.d)
+                scores, known = turns.pair_scores(average)
+                terms, counted = scores[source, target], known[source, target]
+            turn_choice, decisive = turns.turn_choice_loss(
+                gates, terms, turn_choice_margin, counted
+            )
             loss_g = loss_g + turn_choice_weight * turn_choice
             metrics["turn_choice_loss"] = turn_choice
             metrics["turn_choice_decisive"] = decisive

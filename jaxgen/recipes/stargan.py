@@ -21,7 +21,8 @@ learned per-domain poses; all in ``jaxgen.nn.stargan``); the game
 ``jaxgen.game.stargan.stargan`` (WGAN-GP, λ_cls = 1, λ_rec = 10, λ_gp = 10,
 ``identity_weight`` λ_id = 0, ``fake_class_weight`` λ_fake = 0 (D_cls's class "a
 translation") and ``turn_choice_weight`` λ_turn = 0 (the pair table trained towards the
-critic's best turn) as in the paper, targets c' ≠ c) and the
+critic's best turn, per example or, with ``turn_choice_pair_decay`` > 0, per pair) as in the
+paper, targets c' ≠ c) and the
 paper's rule, ``alternating`` with ``d_steps`` = 5 critic updates per generator update,
 Adam(1e-4, β1 = 0.5, β2 = 0.999) for each player. One step reads ``d_steps`` stacked
 batches (one per critic update; the generator update reuses the last).
@@ -133,6 +134,7 @@ def get_config(data_name: str) -> ml_collections.ConfigDict:
     c.fake_class_weight = game_lib.FAKE_CLASS_WEIGHT  # λ_fake: D_cls's class "a translation"
     c.turn_choice_weight = game_lib.TURN_CHOICE_WEIGHT  # λ_turn: the pair table's turn by D
     c.turn_choice_margin = game_lib.TURN_CHOICE_MARGIN  # counted where D's best turn wins by m
+    c.turn_choice_pair_decay = game_lib.TURN_CHOICE_PAIR_DECAY  # β > 0: chosen per pair, EMA β
     c.d_steps = 5  # critic updates per generator update (the paper's n_critic)
     c.g_learning_rate = 1e-4
     c.d_learning_rate = 1e-4
@@ -202,6 +204,16 @@ def _check(config):
             "turn_choice_weight trains the pair table's gates: add --set g_pair_turns=4 "
             "--set source_weight=1"
         )
+    if not 0 <= config.turn_choice_pair_decay < 1:
+        raise UserError(
+            f"turn_choice_pair_decay must be in [0, 1) (e.g. 0.99), got "
+            f"{config.turn_choice_pair_decay}"
+        )
+    if config.turn_choice_pair_decay > 0 and not config.turn_choice_weight > 0:
+        raise UserError(
+            "turn_choice_pair_decay sets how the turn choice chooses: add --set "
+            "turn_choice_weight=1"
+        )
     if config.g_outer_kernel < 1 or config.g_outer_kernel % 2 == 0:
         raise UserError(f"g_outer_kernel must be odd and positive, got {config.g_outer_kernel}")
     for player in ("g", "d"):
@@ -264,6 +276,7 @@ def build(name: str, config: ml_collections.ConfigDict) -> Recipe:
         fake_class_weight=config.fake_class_weight,
         turn_choice_weight=config.turn_choice_weight,
         turn_choice_margin=config.turn_choice_margin,
+        turn_choice_pair_decay=config.turn_choice_pair_decay,
     )
     optimizers = Pair(
         *(
@@ -297,7 +310,9 @@ def build(name: str, config: ml_collections.ConfigDict) -> Recipe:
         )
         return TrainState.create(
             params=params,
-            model_state=Pair({}, {}),
+            model_state=game_lib.init_model_state(
+                num_domains, config.g_pair_turns, config.turn_choice_pair_decay
+            ),
             rule_state=rule.init(params),
             key=root_key,
         )

@@ -266,6 +266,19 @@ class TurningScaleShift(ScaleShift):
         return super().__call__(jnp.einsum("bk,bkhwc->bhwc", gates, turned), domains)
 
 
+def _turn_terms(x, target, params):
+    """By hand, in float64: −D_src + CE of ``TurningScaleShift`` forced to each turn ``[B, 4]``."""
+    a, b = np.float64(params.g["a"]), np.float64(params.g["b"])
+    w, v = np.float64(params.d["w"]), np.float64(params.d["v"])
+    terms = np.zeros((len(x), 4))
+    for k in range(4):
+        turned = np.rot90(np.float64(x), k, axes=(1, 2))
+        fake = a[target, None, None, None] * turned + b[target, None, None, None]
+        score = (w * fake**2).reshape(len(x), -1).mean(1)
+        terms[:, k] = -score + _cross_entropy(fake.reshape(len(x), -1) @ v, target)
+    return terms
+
+
 def test_turn_choice_term_trains_the_gates_towards_the_critics_best_turn():
     rng = np.random.default_rng(9)
     x = rng.uniform(-1, 1, (4, 2, 2, 1)).astype(np.float32)
@@ -286,14 +299,7 @@ def test_turn_choice_term_trains_the_gates_towards_the_critics_best_turn():
         )
         return lambda g: game(Pair(g, params.d), Pair({}, {}), batch, key)[0].g
 
-    # by hand, in float64: the target is the other domain; the critic's terms of each turn
-    target = 1 - source
-    terms = np.zeros((4, 4))
-    for k in range(4):
-        turned = np.rot90(np.float64(x), k, axes=(1, 2))
-        fake = a[target, None, None, None] * turned + b[target, None, None, None]
-        score = (np.float64(w) * fake**2).reshape(4, -1).mean(1)
-        terms[:, k] = -score + _cross_entropy(fake.reshape(4, -1) @ np.float64(v), target)
+    terms = _turn_terms(x, 1 - source, params)  # by hand; the target is the other domain
     best = terms.argmin(1)
     assert len(set(best)) > 1  # the examples disagree: the term is a mean over them
     gates = np.exp(u - u.max()) / np.exp(u - u.max()).sum()
@@ -317,6 +323,59 @@ def test_turn_choice_term_trains_the_gates_towards_the_critics_best_turn():
     game = stargan.stargan(ScaleShift(2), QuadraticCritic(2), num_domains=2, turn_choice_weight=1.0)
     with pytest.raises(ValueError, match="sows one 'gates'"):
         game(Pair({"a": a, "b": b}, params.d), Pair({}, {}), batch, key)
+
+
+def test_turn_choice_per_pair_learns_every_example_of_a_pair_towards_its_averaged_best():
+    rng = np.random.default_rng(11)
+    x = rng.uniform(-1, 1, (6, 2, 2, 1)).astype(np.float32)
+    source = np.array([0, 1, 1, 0, 1, 0], np.int32)
+    u = rng.normal(size=4).astype(np.float32)
+    params = Pair(
+        {"a": np.float32([0.5, -1.5]), "b": np.float32([0.1, 0.3]), "u": u},
+        {"w": rng.normal(size=(2, 2, 1)).astype(np.float32),
+         "v": rng.normal(size=(4, 2)).astype(np.float32)},
+    )  # fmt: skip
+    decay = 0.75
+    before = {  # (0 → 1) seen before, (1 → 0) never: only this batch's mean is known for it
+        "terms": jnp.zeros((2, 2, 4)).at[0, 1].set(jnp.array([3.0, -2.0, 0.5, 1.0])),
+        "weight": jnp.array([[0.0, 0.4], [0.0, 0.0]]),
+    }
+    game = stargan.stargan(
+        TurningScaleShift(2), QuadraticCritic(2), num_domains=2, turn_choice_weight=0.7,
+        turn_choice_pair_decay=decay,
+    )  # fmt: skip
+    plain = stargan.stargan(TurningScaleShift(2), QuadraticCritic(2), num_domains=2)
+    batch, key = {"image": x, "domain": source}, jax.random.PRNGKey(5)
+    model_state = Pair({"turn_choice": before}, {})
+    losses, (after, metrics) = game(params, model_state, batch, key)
+    # by hand: each direction's mean of this batch enters its EMA, bias-corrected by its weight
+    target = 1 - source
+    terms = _turn_terms(x, target, params)
+    mean = {}
+    for s, t in ((0, 1), (1, 0)):
+        step = terms[source == s].mean(0)
+        ema = decay * np.float64(before["terms"][s, t]) + (1 - decay) * step
+        weight = decay * float(before["weight"][s, t]) + (1 - decay)
+        np.testing.assert_allclose(after.g["turn_choice"]["terms"][s, t], ema, rtol=1e-5)
+        np.testing.assert_allclose(after.g["turn_choice"]["weight"][s, t], weight, rtol=1e-6)
+        mean[s, t] = ema / weight
+    back = [0, 3, 2, 1]  # turning by k one way is turning by −k the other
+    best = {(0, 1): np.argmin(mean[0, 1] + mean[1, 0][back]),
+            (1, 0): np.argmin(mean[1, 0] + mean[0, 1][back])}  # fmt: skip
+    assert best[1, 0] == back[best[0, 1]]  # the two directions choose inverse turns
+    chosen = np.array([best[s, 1 - s] for s in source])
+    assert np.any(terms.argmin(1) != chosen)  # not what a choice per example would train
+    gates = np.exp(u - u.max()) / np.exp(u - u.max()).sum()
+    expected = -np.log(gates[chosen]).mean()
+    np.testing.assert_allclose(
+        losses.g - plain(params, Pair({}, {}), batch, key)[0].g, 0.7 * expected, rtol=1e-5
+    )
+    assert float(metrics["turn_choice_decisive"]) == 1.0
+    # without the average in the model state the error says how to make it
+    with pytest.raises(ValueError, match="init_model_state"):
+        game(params, Pair({}, {}), batch, key)
+    assert stargan.init_model_state(2, 4, decay).g["turn_choice"]["terms"].shape == (2, 2, 4)
+    assert stargan.init_model_state(2, 4, 0.0) == Pair({}, {})
 
 
 def test_pair_turns_look_up_the_turn_of_the_estimated_source_and_the_target():

@@ -74,6 +74,23 @@ def test_a_run_resumed_from_step_10_equals_the_uninterrupted_run(
     resumes_bit_for_bit(recipe, workdir, straight, latest=20)  # step 10's checkpoint is next
 
 
+def test_per_pair_turn_choice_keeps_its_average_in_the_checkpoint_and_resumes_exactly(
+    tmp_path, resumes_bit_for_bit
+):
+    recipe = FACTORIES["stargan_digits"](
+        preset="tiny", g_pair_turns=4, source_weight=1.0, turn_choice_weight=1.0,
+        turn_choice_pair_decay=0.9, steps=6, checkpoint_every=3, sample_every=6, log_every=3,
+    )  # fmt: skip
+    workdir = tmp_path / "straight"
+    state = train(recipe, str(workdir), progress=False)
+    average = state.model_state.g["turn_choice"]
+    # 6 steps of 3 calls of batch 8 (2 critic updates, 1 generator update) see every pair
+    assert np.all(np.asarray(average["weight"])[~np.eye(4, dtype=bool)] > 0)
+    assert np.all(np.asarray(average["weight"])[np.eye(4, dtype=bool)] == 0)  # c' ≠ c
+    assert np.all(np.isfinite(np.asarray(average["terms"])))
+    resumes_bit_for_bit(recipe, workdir, state, latest=6)
+
+
 def test_sample_puts_each_test_image_into_every_domain(straight_run, recipe):
     _, state = straight_run
     key, n = jax.random.PRNGKey(0), recipe.config.num_samples  # the grids' n: compiled once
@@ -127,6 +144,12 @@ def test_config_errors_speak_to_the_user():
     for alone in ({"g_pair_layout": True}, {"g_pair_poses": True}, {"g_pair_table_scale": 50.0}):
         with pytest.raises(UserError, match="add --set g_pair_turns=4"):
             FACTORIES["stargan_digits"](preset="tiny", **alone)
+    with pytest.raises(UserError, match="add --set turn_choice_weight=1"):
+        FACTORIES["stargan_digits"](preset="tiny", g_pair_turns=4, source_weight=1.0,
+                                    turn_choice_pair_decay=0.9)  # fmt: skip
+    with pytest.raises(UserError, match=r"turn_choice_pair_decay must be in \[0, 1\)"):
+        FACTORIES["stargan_digits"](preset="tiny", g_pair_turns=4, source_weight=1.0,
+                                    turn_choice_weight=1.0, turn_choice_pair_decay=1.0)  # fmt: skip
     with pytest.raises(UserError, match="g_pair_table_scale must be positive"):
         FACTORIES["stargan_digits"](preset="tiny", g_pair_turns=4, source_weight=1.0,
                                     g_pair_table_scale=0.0)  # fmt: skip
