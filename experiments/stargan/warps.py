@@ -14,8 +14,10 @@ for a ``TurnMixture`` or ``PairTurns`` (the input replaced by Σ_k g_k·turn(x, 
 
 - ``turn_gates``: per pair, the mean gates and the share of examples whose largest gate is
   each turn (keys in degrees, anticlockwise); for ``PairTurns`` also ``source_accuracy``, how
-  often its source head names each domain of the test digits, and with ``g_pair_poses``
-  ``poses``: each domain's learned pose, its probability per turn (the first domain: 0°);
+  often its source head names each domain of the test digits, with ``g_pair_poses``
+  ``poses``: each domain's learned pose, its probability per turn (the first domain: 0°), and
+  with ``turn_choice_pair_decay`` ``critic_choice``: per pair, the averaged critic terms of
+  both directions per turn, kept in the model state, and the turn they teach the table;
 
 and for an ``InputWarp`` (the input x replaced by g_0·x + Σ_k g_k·(M_k x), the gates g chosen
 per example):
@@ -111,6 +113,26 @@ def learned_poses(recipe, state):
     }
 
 
+def critic_choice(state):
+    """``{"source->target": {"chosen": degrees, "scores": {degrees: S}}}`` of a run with the
+    per-pair turn choice (``turn_choice_pair_decay``): the averaged critic terms of both
+    directions, S[s, t, k] (``jaxgen.game.turn_choice.pair_scores``; lower is better), and the
+    turn they teach the table; pairs not yet seen both ways are left out."""
+    from jaxgen.data import multi_domain
+    from jaxgen.game.turn_choice import pair_scores
+
+    scores, known = (np.asarray(a) for a in pair_scores(state.model_state.g["turn_choice"]))
+    names = turn_names(scores.shape[-1])
+    return {
+        f"{multi_domain.DOMAINS[s]}->{multi_domain.DOMAINS[t]}": {
+            "chosen": names[int(scores[s, t].argmin())],
+            "scores": dict(zip(names, np.round(scores[s, t], 3).tolist(), strict=True)),
+        }
+        for s, t in zip(*np.nonzero(known), strict=True)
+        if s != t
+    }
+
+
 def angle_summary(angles):
     degrees = np.rad2deg(angles)
     nearest = {
@@ -157,6 +179,8 @@ def summarize(recipe, state):
             result["source_accuracy"] = source_accuracy(recipe, state, digits)
         if recipe.config.get("g_pair_poses"):
             result["poses"] = learned_poses(recipe, state)
+        if recipe.config.get("turn_choice_pair_decay"):
+            result["critic_choice"] = critic_choice(state)
         return result, digits[:EXAMPLES], None
     if not recipe.config.get("g_input_warps"):
         raise UserError(

@@ -98,3 +98,24 @@ def test_learned_poses_are_reported_per_domain_and_set_the_pairs_turns():
 def test_a_run_without_a_warp_is_a_user_error():
     with pytest.raises(UserError, match="g_turns=K"):
         warps.summarize(*_initial())
+
+
+def test_the_per_pair_choice_is_read_from_the_models_averaged_critic_terms():
+    recipe, state = _initial(
+        g_pair_turns=4, source_weight=1.0, turn_choice_weight=1.0, turn_choice_pair_decay=0.9
+    )
+    terms = np.zeros((4, 4, 4), np.float32)
+    weight = np.zeros((4, 4), np.float32)
+    terms[0, 1] = [0.0, -1.0, 0.5, 0.0]  # identity -> rotated: 90° best
+    terms[1, 0] = [0.0, 0.0, 0.0, -0.5]  # rotated -> identity: 270°, the same turn back
+    weight[0, 1] = weight[1, 0] = 0.5  # the terms are twice as large, unbiased
+    weight[0, 2] = 0.5  # identity -> thickened seen one way only: left out
+    average = {"terms": jnp.asarray(terms), "weight": jnp.asarray(weight)}
+    state = state.replace(model_state=state.model_state._replace(g={"turn_choice": average}))
+    choice = warps.summarize(recipe, state)[0]["critic_choice"]
+    assert set(choice) == {"identity->rotated", "rotated->identity"}
+    assert choice["identity->rotated"] == {
+        "chosen": "90",
+        "scores": {"0": 0.0, "90": -3.0, "180": 1.0, "270": 0.0},
+    }
+    assert choice["rotated->identity"]["chosen"] == "270"
