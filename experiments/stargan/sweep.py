@@ -99,6 +99,18 @@ SETTINGS = {
         3000,
         {**FAKE_CLASS_AND_PAIR_TABLE, "turn_choice_weight": 1.0, "turn_choice_pair_decay": 0.99},
     ),
+    # the pairs' turns as differences of domain poses, each turning pair priced 2 critic units
+    "mnist_skips_fake1_pairlayout_poseschoice1_c2_id10": (
+        "mnist",
+        3000,
+        {
+            **FAKE_CLASS_AND_PAIR_TABLE,
+            "turn_choice_weight": 1.0,
+            "turn_choice_pair_decay": 0.99,
+            "turn_choice_poses": True,
+            "turn_choice_turn_cost": 2.0,
+        },
+    ),
 }
 
 

@@ -17,7 +17,8 @@ for a ``TurnMixture`` or ``PairTurns`` (the input replaced by Σ_k g_k·turn(x, 
   often its source head names each domain of the test digits, with ``g_pair_poses``
   ``poses``: each domain's learned pose, its probability per turn (the first domain: 0°), and
   with ``turn_choice_pair_decay`` ``critic_choice``: per pair, the averaged critic terms of
-  both directions per turn, kept in the model state, and the turn they teach the table;
+  both directions per turn, kept in the model state, and the turn they teach the table (with
+  ``turn_choice_poses``, the poses' turn and the pair's own best);
 
 and for an ``InputWarp`` (the input x replaced by g_0·x + Σ_k g_k·(M_k x), the gates g chosen
 per example):
@@ -113,24 +114,30 @@ def learned_poses(recipe, state):
     }
 
 
-def critic_choice(state):
+def critic_choice(recipe, state):
     """``{"source->target": {"chosen": degrees, "scores": {degrees: S}}}`` of a run with the
     per-pair turn choice (``turn_choice_pair_decay``): the averaged critic terms of both
     directions, S[s, t, k] (``jaxgen.game.turn_choice.pair_scores``; lower is better), and the
-    turn they teach the table; pairs not yet seen both ways are left out."""
+    turn they teach the table, with ``turn_choice_poses`` the poses' turn (``pose_turns``) and
+    the pair's own best beside it (``pair_best``); pairs not yet seen both ways are left out."""
     from jaxgen.data import multi_domain
-    from jaxgen.game.turn_choice import pair_scores
+    from jaxgen.game.turn_choice import pair_scores, pose_turns
 
     scores, known = (np.asarray(a) for a in pair_scores(state.model_state.g["turn_choice"]))
     names = turn_names(scores.shape[-1])
-    return {
-        f"{multi_domain.DOMAINS[s]}->{multi_domain.DOMAINS[t]}": {
-            "chosen": names[int(scores[s, t].argmin())],
-            "scores": dict(zip(names, np.round(scores[s, t], 3).tolist(), strict=True)),
-        }
-        for s, t in zip(*np.nonzero(known), strict=True)
-        if s != t
-    }
+    chosen = scores.argmin(-1)
+    poses = recipe.config.get("turn_choice_poses")
+    if poses:
+        chosen = np.asarray(pose_turns(scores, recipe.config.turn_choice_turn_cost)[0])
+    results = {}
+    for s, t in zip(*np.nonzero(known), strict=True):
+        if s != t:
+            pair = {"chosen": names[int(chosen[s, t])]}
+            if poses:
+                pair["pair_best"] = names[int(scores[s, t].argmin())]
+            pair["scores"] = dict(zip(names, np.round(scores[s, t], 3).tolist(), strict=True))
+            results[f"{multi_domain.DOMAINS[s]}->{multi_domain.DOMAINS[t]}"] = pair
+    return results
 
 
 def angle_summary(angles):
@@ -180,7 +187,7 @@ def summarize(recipe, state):
         if recipe.config.get("g_pair_poses"):
             result["poses"] = learned_poses(recipe, state)
         if recipe.config.get("turn_choice_pair_decay"):
-            result["critic_choice"] = critic_choice(state)
+            result["critic_choice"] = critic_choice(recipe, state)
         return result, digits[:EXAMPLES], None
     if not recipe.config.get("g_input_warps"):
         raise UserError(

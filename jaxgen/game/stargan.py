@@ -39,7 +39,8 @@ critic's verdict on every turn, not from the gradient at the turn they picked, w
 once their softmax saturates (``experiments/stargan/turn_preference.py``; a choice among
 candidate outputs by their loss, as in multiple choice learning, Guzman-Rivera et al. 2012).
 With ``turn_choice_pair_decay`` β > 0, k* is chosen per (source, target) pair from a running
-average of the terms over the pair's examples and both its directions, kept in the model state
+average of the terms over the pair's examples and both its directions, kept in the model state,
+and with ``turn_choice_poses`` as the difference of domain poses chosen jointly over all pairs
 (``jaxgen.game.turn_choice``).
 The critic score is the mean over patches (the paper writes D_src(x) as one number); the
 code's penalty differentiates the *sum* over its 2×2 patches, four times this gradient.
@@ -159,6 +160,8 @@ def stargan(
     turn_choice_weight: float = TURN_CHOICE_WEIGHT,
     turn_choice_margin: float = TURN_CHOICE_MARGIN,
     turn_choice_pair_decay: float = TURN_CHOICE_PAIR_DECAY,
+    turn_choice_poses: bool = False,
+    turn_choice_turn_cost: float = 0.0,
     data_key: str = "image",
     domain_key: str = "domain",
 ):
@@ -184,12 +187,19 @@ def stargan(
         target) pair, from an EMA of decay β of the critic's terms of both directions kept in
         ``model_state.g["turn_choice"]`` (``init_model_state``; ``jaxgen.game.turn_choice``),
         updated at every call, the critic's updates included.
+      turn_choice_poses: with β > 0, the pairs' turns chosen jointly as differences of domain
+        poses (``jaxgen.game.turn_choice.pose_turns``; the margin then applies to the best
+        poses' lead over the runner-up), each turning pair priced ``turn_choice_turn_cost``.
       data_key, domain_key: the batch entries of the images and their int domains.
     """
     if num_domains < 2:
         raise ValueError(f"StarGAN needs at least 2 domains, got {num_domains}")
     if not 0 <= turn_choice_pair_decay < 1:
         raise ValueError(f"turn_choice_pair_decay must be in [0, 1), got {turn_choice_pair_decay}")
+    if turn_choice_poses and not turn_choice_pair_decay > 0:
+        raise ValueError("turn_choice_poses needs turn_choice_pair_decay > 0 (e.g. 0.99)")
+    if turn_choice_turn_cost and not turn_choice_poses:
+        raise ValueError("turn_choice_turn_cost prices the poses' turns: set turn_choice_poses")
 
     def losses(params, model_state, batch, key):
         real, source = batch[data_key], batch[domain_key]
@@ -244,7 +254,6 @@ def stargan(
                 return -scores + class_weight * cross_entropy
 
             terms = jnp.stack([critic_term(k) for k in range(gates.shape[1])], axis=1)
-            counted = None
             if turn_choice_pair_decay > 0:
                 if "turn_choice" not in model_state.g:
                     raise ValueError(
@@ -256,16 +265,21 @@ def stargan(
                 )
                 model_state = Pair({**model_state.g, "turn_choice": average}, model_state.d)
                 scores, known = turns.pair_scores(average)
-                terms, counted = scores[source, target], known[source, target]
-            turn_choice, decisive = turns.turn_choice_loss(
-                gates, terms, turn_choice_margin, counted
-            )
+                if turn_choice_poses:
+                    pair_turns, gap = turns.pose_turns(scores, turn_choice_turn_cost)
+                    best = pair_turns[source, target]
+                    all_known = jnp.all(known | jnp.eye(num_domains, dtype=bool))
+                    counted = jnp.broadcast_to(all_known & (gap >= turn_choice_margin), best.shape)
+                else:
+                    best, counted = turns.best_turns(scores[source, target], turn_choice_margin)
+                    counted = counted & known[source, target]
+            else:
+                best, counted = turns.best_turns(terms, turn_choice_margin)
+            turn_choice, decisive = turns.turn_choice_loss(gates, best, counted)
             loss_g = loss_g + turn_choice_weight * turn_choice
             metrics["turn_choice_loss"] = turn_choice
             metrics["turn_choice_decisive"] = decisive
-            metrics["turn_choice_agrees"] = jnp.mean(
-                jnp.argmax(gates, 1) == jnp.argmin(jax.lax.stop_gradient(terms), 1)
-            )
+            metrics["turn_choice_agrees"] = jnp.mean(jnp.argmax(gates, 1) == best)
         if source_weight > 0:
             source_logits = sown_value(sown, "source_logits", "source_weight")
             source_loss = classification_loss(source_logits, source)

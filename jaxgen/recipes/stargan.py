@@ -21,8 +21,8 @@ learned per-domain poses; all in ``jaxgen.nn.stargan``); the game
 ``jaxgen.game.stargan.stargan`` (WGAN-GP, λ_cls = 1, λ_rec = 10, λ_gp = 10,
 ``identity_weight`` λ_id = 0, ``fake_class_weight`` λ_fake = 0 (D_cls's class "a
 translation") and ``turn_choice_weight`` λ_turn = 0 (the pair table trained towards the
-critic's best turn, per example or, with ``turn_choice_pair_decay`` > 0, per pair) as in the
-paper, targets c' ≠ c) and the
+critic's best turn, per example or, with ``turn_choice_pair_decay`` > 0, per pair, or with
+``turn_choice_poses`` as differences of domain poses) as in the paper, targets c' ≠ c) and the
 paper's rule, ``alternating`` with ``d_steps`` = 5 critic updates per generator update,
 Adam(1e-4, β1 = 0.5, β2 = 0.999) for each player. One step reads ``d_steps`` stacked
 batches (one per critic update; the generator update reuses the last).
@@ -135,6 +135,8 @@ def get_config(data_name: str) -> ml_collections.ConfigDict:
     c.turn_choice_weight = game_lib.TURN_CHOICE_WEIGHT  # λ_turn: the pair table's turn by D
     c.turn_choice_margin = game_lib.TURN_CHOICE_MARGIN  # counted where D's best turn wins by m
     c.turn_choice_pair_decay = game_lib.TURN_CHOICE_PAIR_DECAY  # β > 0: chosen per pair, EMA β
+    c.turn_choice_poses = False  # the pairs' turns as differences of domain poses, chosen jointly
+    c.turn_choice_turn_cost = 0.0  # c: the poses' price of each pair that turns
     c.d_steps = 5  # critic updates per generator update (the paper's n_critic)
     c.g_learning_rate = 1e-4
     c.d_learning_rate = 1e-4
@@ -167,6 +169,7 @@ def _check(config):
         "fake_class_weight",
         "turn_choice_weight",
         "turn_choice_margin",
+        "turn_choice_turn_cost",
     )
     for key in (*nonnegative, *more):
         if config[key] < 0:
@@ -213,6 +216,15 @@ def _check(config):
         raise UserError(
             "turn_choice_pair_decay sets how the turn choice chooses: add --set "
             "turn_choice_weight=1"
+        )
+    if config.turn_choice_poses and not config.turn_choice_pair_decay > 0:
+        raise UserError(
+            "turn_choice_poses chooses from the per-pair average: add --set "
+            "turn_choice_pair_decay=0.99"
+        )
+    if config.turn_choice_turn_cost and not config.turn_choice_poses:
+        raise UserError(
+            "turn_choice_turn_cost prices the poses' turns: add --set turn_choice_poses=true"
         )
     if config.g_outer_kernel < 1 or config.g_outer_kernel % 2 == 0:
         raise UserError(f"g_outer_kernel must be odd and positive, got {config.g_outer_kernel}")
@@ -277,6 +289,8 @@ def build(name: str, config: ml_collections.ConfigDict) -> Recipe:
         turn_choice_weight=config.turn_choice_weight,
         turn_choice_margin=config.turn_choice_margin,
         turn_choice_pair_decay=config.turn_choice_pair_decay,
+        turn_choice_poses=config.turn_choice_poses,
+        turn_choice_turn_cost=config.turn_choice_turn_cost,
     )
     optimizers = Pair(
         *(

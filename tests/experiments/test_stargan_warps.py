@@ -119,3 +119,11 @@ def test_the_per_pair_choice_is_read_from_the_models_averaged_critic_terms():
         "scores": {"0": 0.0, "90": -3.0, "180": 1.0, "270": 0.0},
     }
     assert choice["rotated->identity"]["chosen"] == "270"
+    # with the poses, a turn that does not win by its price is not chosen
+    priced, _ = _initial(
+        g_pair_turns=4, source_weight=1.0, turn_choice_weight=1.0, turn_choice_pair_decay=0.9,
+        turn_choice_poses=True, turn_choice_turn_cost=4.0,
+    )  # fmt: skip
+    choice = warps.summarize(priced, state)[0]["critic_choice"]
+    assert choice["identity->rotated"]["chosen"] == "0"  # −3 + 4 > 0
+    assert choice["identity->rotated"]["pair_best"] == "90"

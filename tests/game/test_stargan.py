@@ -371,6 +371,21 @@ def test_turn_choice_per_pair_learns_every_example_of_a_pair_towards_its_average
         losses.g - plain(params, Pair({}, {}), batch, key)[0].g, 0.7 * expected, rtol=1e-5
     )
     assert float(metrics["turn_choice_decisive"]) == 1.0
+
+    def poses_loss(cost):
+        posed = stargan.stargan(
+            TurningScaleShift(2), QuadraticCritic(2), num_domains=2, turn_choice_weight=0.7,
+            turn_choice_pair_decay=decay, turn_choice_poses=True, turn_choice_turn_cost=cost,
+        )  # fmt: skip
+        return (
+            posed(params, model_state, batch, key)[0].g
+            - plain(params, Pair({}, {}), batch, key)[0].g
+        )
+
+    # two domains have one pair: the poses choose as the pair does, or, priced, do not turn
+    assert best[0, 1] != 0
+    np.testing.assert_allclose(poses_loss(0.0), 0.7 * expected, rtol=1e-5)
+    np.testing.assert_allclose(poses_loss(1e3), 0.7 * -np.log(gates[0]), rtol=1e-5)
     # without the average in the model state the error says how to make it
     with pytest.raises(ValueError, match="init_model_state"):
         game(params, Pair({}, {}), batch, key)

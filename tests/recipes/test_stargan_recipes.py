@@ -74,12 +74,13 @@ def test_a_run_resumed_from_step_10_equals_the_uninterrupted_run(
     resumes_bit_for_bit(recipe, workdir, straight, latest=20)  # step 10's checkpoint is next
 
 
-def test_per_pair_turn_choice_keeps_its_average_in_the_checkpoint_and_resumes_exactly(
+def test_pose_turn_choice_keeps_its_per_pair_average_in_the_checkpoint_and_resumes_exactly(
     tmp_path, resumes_bit_for_bit
 ):
     recipe = FACTORIES["stargan_digits"](
         preset="tiny", g_pair_turns=4, source_weight=1.0, turn_choice_weight=1.0,
-        turn_choice_pair_decay=0.9, steps=6, checkpoint_every=3, sample_every=6, log_every=3,
+        turn_choice_pair_decay=0.9, turn_choice_poses=True, turn_choice_turn_cost=1.0, steps=6,
+        checkpoint_every=3, sample_every=6, log_every=3,
     )  # fmt: skip
     workdir = tmp_path / "straight"
     state = train(recipe, str(workdir), progress=False)
@@ -147,6 +148,13 @@ def test_config_errors_speak_to_the_user():
     with pytest.raises(UserError, match="add --set turn_choice_weight=1"):
         FACTORIES["stargan_digits"](preset="tiny", g_pair_turns=4, source_weight=1.0,
                                     turn_choice_pair_decay=0.9)  # fmt: skip
+    choice = {"g_pair_turns": 4, "source_weight": 1.0, "turn_choice_weight": 1.0}
+    with pytest.raises(UserError, match="add --set turn_choice_pair_decay=0.99"):
+        FACTORIES["stargan_digits"](preset="tiny", **choice, turn_choice_poses=True)
+    with pytest.raises(UserError, match="add --set turn_choice_poses=true"):
+        FACTORIES["stargan_digits"](
+            preset="tiny", **choice, turn_choice_pair_decay=0.9, turn_choice_turn_cost=1.0
+        )
     with pytest.raises(UserError, match=r"turn_choice_pair_decay must be in \[0, 1\)"):
         FACTORIES["stargan_digits"](preset="tiny", g_pair_turns=4, source_weight=1.0,
                                     turn_choice_weight=1.0, turn_choice_pair_decay=1.0)  # fmt: skip
