@@ -75,7 +75,7 @@ for name in $JOBS; do
   stargan)  # issue 10: digit kept and domain reached, each >= 90% (best: 85.1/98.9%, CPU, 1 seed)
     job stargan "$PYTHON" -m experiments.stargan.sweep --out "$RUNS/stargan" --parallel 10 \
       --measure-stopped --seeds 0 1 2 3 4 --only mnist_skips_fake1_pairlayout_a5_id10 \
-      mnist_skips_fake1_pairlayout_choice1_id10 $(quick --steps-scale 0.001) ;;
+      mnist_skips_fake1_pairlayout_poseschoice1_c2_id10 $(quick --steps-scale 0.001) ;;
   parts)  # issue 10: met on the CPU (14x14 parts, 10,000 steps: 82.1%), kept for repeats
     job parts "$PYTHON" -m experiments.parts_to_whole.run --data mnist --workdir "$RUNS/parts" \
       --out "$RUNS/parts/out" $([ "$QUICK" = 1 ] && echo --quick || echo --steps 10000) ;;
