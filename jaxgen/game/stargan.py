@@ -59,7 +59,7 @@ Metrics (unweighted): ``critic_real`` and ``critic_fake`` (mean D_src), ``d_pena
 ``identity`` (‖x − G(x, c)‖₁) when λ_id > 0, ``source_loss`` and ``source_accuracy`` when
 λ_src > 0, ``fake_caught`` (the share of translations D_cls calls "a translation") when
 λ_fake > 0, ``turn_choice_loss``, ``turn_choice_agrees`` (the share of examples whose
-largest gate is the critic's best turn) and ``turn_choice_decisive`` (the share counted)
+largest gate is the chosen turn) and ``turn_choice_decisive`` (the share counted)
 when λ_turn > 0.
 """
 

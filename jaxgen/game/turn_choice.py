@@ -16,9 +16,9 @@ k*): a choice among candidate outputs by their loss, as in multiple choice learn
   beats the runner-up by the margin m. On the digits this fixed the rotation pairs but held the
   gates of the pairs into the inverted domain near equal: per example the critic's verdicts
   on turned inverted digits scatter (``experiments/stargan/README.md``).
-- **per pair** (``pair_scores`` of a ``pair_average``): the critic's terms averaged over a
-  pair's examples with an exponential moving average of decay β (bias-corrected as Adam's
-  moments, Kingma & Ba 2015, §3),
+- **per pair** (``pair_scores`` of ``update_pair_average``'s average): the critic's terms
+  averaged over a pair's examples with an exponential moving average of decay β
+  (bias-corrected as Adam's moments, Kingma & Ba 2015, §3),
 
       Ĉ[s, t, k] = EMA_β(c_k(x) : x of pair (s, t)) / (1 − β^{n_st}),
 
