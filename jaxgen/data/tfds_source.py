@@ -7,8 +7,10 @@ network, but it needs the data prepared in array_record format once (``tfds buil
 purpose: it tries to download and prepare.
 
 Images are the ``image`` feature (uint8 ``[height, width, channels]``), labels the ``label``
-feature where there is one. With ``image_size`` different from the stored size, each image is
-center-cropped to a square and resized bilinearly (celeb_a: 218x178 -> 178x178 -> 64x64).
+feature where there is one, and ``attributes`` (when named) the 0/1 vector of the named
+booleans of the ``attributes`` feature (celeb_a's 40 facial attributes, e.g. ``Male``).
+With ``image_size`` different from the stored size, each image is center-cropped to a square
+and resized bilinearly (celeb_a: 218x178 -> 178x178 -> 64x64).
 
 TFDS is imported only when a ``tfds:`` set is loaded: its import is slow.
 """
@@ -76,8 +78,27 @@ def _image_transform(name, stored_shape, image_size):
     return lambda image: resize(center_crop(image)[None], image_size)[0]
 
 
-def tfds_dataset(name, split, *, format, image_size, data_dir, **dataset_kwargs):
-    """The Dataset of ``tfds:<name>``; ``dataset_kwargs`` as in ``Dataset``."""
+def _check_attributes(name, features, attributes):
+    """A UserError unless ``tfds:<name>`` has a boolean attribute of each of ``attributes``."""
+    if not attributes:
+        return
+    if "attributes" not in features:
+        raise UserError(
+            f"{PREFIX}{name} has no 'attributes' feature to read {', '.join(attributes)} from; "
+            f"its features: {', '.join(features)}"
+        )
+    known = list(features["attributes"].keys())
+    for attribute in attributes:
+        if attribute not in known:
+            raise UserError(
+                f"{PREFIX}{name} has no attribute {attribute!r}: {closest(attribute, known)}"
+            )
+
+
+def tfds_dataset(name, split, *, format, image_size, data_dir, attributes=(), **dataset_kwargs):
+    """The Dataset of ``tfds:<name>``; ``attributes``: names of boolean attributes read into a
+    float32 0/1 vector ``batch["attributes"]`` (module docstring); ``dataset_kwargs`` as in
+    ``Dataset``."""
     if not name:
         raise UserError(f"{PREFIX} needs a TFDS name, e.g. {PREFIX}mnist")
     import tensorflow_datasets as tfds
@@ -95,6 +116,7 @@ def tfds_dataset(name, split, *, format, image_size, data_dir, **dataset_kwargs)
             f"{PREFIX}{name} stores {features['image'].np_dtype} images; only uint8 "
             "images are supported"
         )
+    _check_attributes(name, features, attributes)
     image_shape = features["image"].shape
     if image_size is not None:
         image_size = check_count(image_size, "image_size")
@@ -107,6 +129,10 @@ def tfds_dataset(name, split, *, format, image_size, data_dir, **dataset_kwargs)
         batch = {"image": formats.encode(images, format, max_value(name), draw_keys)}
         if has_label:
             batch["label"] = np.array([record["label"] for record in records], np.int32)
+        if attributes:
+            batch["attributes"] = np.array(
+                [[record["attributes"][a] for a in attributes] for record in records], np.float32
+            )
         return batch
 
     size = image_shape[:2] if image_size is None else (image_size, image_size)
@@ -115,6 +141,9 @@ def tfds_dataset(name, split, *, format, image_size, data_dir, **dataset_kwargs)
     if has_label:
         element_spec["label"] = ((), np.dtype(np.int32))
         info["num_classes"] = getattr(features["label"], "num_classes", None)
+    if attributes:
+        element_spec["attributes"] = ((len(attributes),), np.dtype(np.float32))
+        info["attributes"] = tuple(attributes)
     return finite_dataset(
         PREFIX + name,
         read,

@@ -15,10 +15,12 @@ each averaged over the batch, with x̂ = ε·x + (1 − ε)·G(x, c'), ε ~ U[0,
 (Eq. 1-3, 5-7; ``jaxgen.losses.wasserstein`` and ``jaxgen.losses.regularizers.
 gradient_penalty``), CE the softmax cross-entropy of the one true domain (the paper's
 single-dataset form; its CelebA attributes are several binary labels, a sigmoid cross-entropy
-each) and ‖·‖₁ the mean absolute difference per pixel (the code's ``torch.mean(torch.abs(...))``).
-λ_cls = 1, λ_rec = 10, λ_gp = 10 are the paper's; the identity term λ_id
-(``identity_weight``, default 0: the paper has none) is CycleGAN's identity loss (Zhu et al.
-2017, §5.2) asked of the own domain, G(x, c) ≈ x, and costs one more pass of G when λ_id > 0.
+each: ``multi_label``, with c and c' 0/1 vectors, c' the batch's own vectors shuffled, CE
+``attribute_loss``) and ‖·‖₁ the mean absolute difference per pixel (the code's
+``torch.mean(torch.abs(...))``). λ_cls = 1, λ_rec = 10, λ_gp = 10 are the paper's; the
+identity term λ_id (``identity_weight``, default 0: the paper has none) is CycleGAN's
+identity loss (Zhu et al. 2017, §5.2) asked of the own domain, G(x, c) ≈ x, and costs one
+more pass of G when λ_id > 0.
 With ``source_weight`` λ_src > 0 (default 0; not in the paper), G also pays
 λ_src·CE(s_G(x), c), s_G the source-domain logits that G sows as ``source_logits`` while it
 translates x (``jaxgen.nn.stargan.PairTurns``): G's own estimate of where x comes from,
@@ -63,6 +65,8 @@ largest gate is the chosen turn) and ``turn_choice_decisive`` (the share counted
 when λ_turn > 0.
 """
 
+import functools
+
 import jax
 import jax.numpy as jnp
 import optax
@@ -96,6 +100,49 @@ def target_domains(key, domains: jax.Array, num_domains: int) -> jax.Array:
     """A target for each of ``domains`` ``[B]``, uniform over the K − 1 other domains."""
     offsets = jax.random.randint(key, domains.shape, 1, num_domains, domains.dtype)
     return (domains + offsets) % num_domains
+
+
+def target_attributes(key, attributes: jax.Array) -> jax.Array:
+    """The multi-label targets c' for attribute vectors ``[B, K]``: the batch's own vectors in an
+    order drawn from ``key`` (the authors' code: ``label_org[torch.randperm(B)]``), so every
+    target is a combination of attributes that occurs in the data; some equal their source."""
+    return attributes[jax.random.permutation(key, attributes.shape[0])]
+
+
+def flip_attribute(attributes: jax.Array, index, exclusive=()) -> jax.Array:
+    """The paper's test-time targets (the authors' ``create_labels``): ``attributes`` ``[B, K]``
+    (0/1) with attribute ``index`` flipped, or, where ``index`` is one of the ``exclusive``
+    attributes (indices of a group of which one holds, CelebA's hair colours), set to 1 and
+    the group's others to 0. ``index``: an int or ints ``[B]``."""
+    attributes = jnp.asarray(attributes)
+    index = jnp.broadcast_to(jnp.asarray(index), attributes.shape[:1])
+    chosen = jax.nn.one_hot(index, attributes.shape[1], dtype=bool)
+    group = jnp.zeros(attributes.shape[1], bool).at[jnp.asarray(exclusive, jnp.int32)].set(True)
+    in_group = jnp.any(chosen & group, axis=1, keepdims=True)
+    flipped = jnp.where(chosen, 1 - attributes, attributes)
+    grouped = jnp.where(group, chosen.astype(attributes.dtype), attributes)
+    return jnp.where(in_group, grouped, flipped)
+
+
+def attribute_loss(logits: jax.Array, attributes: jax.Array) -> jax.Array:
+    """The multi-label classification loss (the paper's CelebA form, §3.2): the sigmoid
+    cross-entropy −[c_k log σ(l_k) + (1 − c_k) log(1 − σ(l_k))] of each attribute k, summed
+    over the K attributes and averaged over the batch (the code's
+    ``binary_cross_entropy_with_logits(..., size_average=False) / B``); ``logits`` and
+    ``attributes`` (0/1) ``[B, K]``."""
+    return jnp.mean(jnp.sum(optax.sigmoid_binary_cross_entropy(logits, attributes), axis=1))
+
+
+def attribute_accuracy(logits: jax.Array, attributes: jax.Array) -> jax.Array:
+    """The share of (example, attribute) entries whose sign of the logit gives the 0/1 of
+    ``attributes``, both ``[B, K]``."""
+    return jnp.mean((logits > 0) == (attributes > 0.5))
+
+
+def domain_accuracy(logits: jax.Array, domains: jax.Array) -> jax.Array:
+    """The share of examples whose largest of the ``logits`` ``[B, K]`` is at ``domains``
+    ``[B]``."""
+    return jnp.mean(jnp.argmax(logits, -1) == domains)
 
 
 def reconstruction_loss(real: jax.Array, reconstructed: jax.Array) -> jax.Array:
@@ -162,6 +209,7 @@ def stargan(
     turn_choice_pair_decay: float = TURN_CHOICE_PAIR_DECAY,
     turn_choice_poses: bool = False,
     turn_choice_turn_cost: float = 0.0,
+    multi_label: bool = False,
     data_key: str = "image",
     domain_key: str = "domain",
 ):
@@ -190,7 +238,14 @@ def stargan(
       turn_choice_poses: with β > 0, the pairs' turns chosen jointly as differences of domain
         poses (``jaxgen.game.turn_choice.pose_turns``; the margin then applies to the best
         poses' lead over the runner-up), each turning pair priced ``turn_choice_turn_cost``.
-      data_key, domain_key: the batch entries of the images and their int domains.
+      multi_label: the paper's CelebA form: ``batch[domain_key]`` holds 0/1 attribute
+        vectors ``[B, K]`` instead of int domains, the targets are the batch's vectors
+        shuffled (``target_attributes``), D_cls's loss is ``attribute_loss`` (a sigmoid
+        cross-entropy per attribute) and ``class_real`` / ``class_fake`` are
+        ``attribute_accuracy``; without ``source_weight``, ``fake_class_weight`` and the turn
+        choice, which need exclusive domains.
+      data_key, domain_key: the batch entries of the images and their int domains (attribute
+        vectors with ``multi_label``).
     """
     if num_domains < 2:
         raise ValueError(f"StarGAN needs at least 2 domains, got {num_domains}")
@@ -200,11 +255,31 @@ def stargan(
         raise ValueError("turn_choice_poses needs turn_choice_pair_decay > 0 (e.g. 0.99)")
     if turn_choice_turn_cost and not turn_choice_poses:
         raise ValueError("turn_choice_turn_cost prices the poses' turns: set turn_choice_poses")
+    exclusive_only = {
+        "source_weight": source_weight,
+        "fake_class_weight": fake_class_weight,
+        "turn_choice_weight": turn_choice_weight,
+    }
+    if multi_label and any(exclusive_only.values()):
+        used = [name for name, weight in exclusive_only.items() if weight]
+        raise ValueError(f"{', '.join(used)} need exclusive int domains, not multi_label")
+    if multi_label:
+        draw_targets, class_loss, accuracy = target_attributes, attribute_loss, attribute_accuracy
+    else:
+        draw_targets = functools.partial(target_domains, num_domains=num_domains)
+        class_loss, accuracy = classification_loss, domain_accuracy
+    label_ndim = 2 if multi_label else 1
 
     def losses(params, model_state, batch, key):
         real, source = batch[data_key], batch[domain_key]
+        if source.ndim != label_ndim:
+            form = "attribute vectors [B, K]" if multi_label else "int domains [B]"
+            raise ValueError(
+                f"batch[{domain_key!r}] must hold {form} (multi_label={multi_label}), got "
+                f"shape {source.shape}"
+            )
         target_key, penalty_key = jax.random.split(key)
-        target = target_domains(target_key, source, num_domains)
+        target = draw_targets(target_key, source)
 
         def judge(images):
             patch_outputs, logits = discriminator.apply({"params": params.d}, images)
@@ -225,14 +300,14 @@ def stargan(
                 f"discriminator, got {real_logits.shape[-1]}"
             )
         penalty = gradient_penalty(lambda x: judge(x)[0], real, fake, penalty_key)
-        class_loss_real = classification_loss(real_logits, source)
+        class_loss_real = class_loss(real_logits, source)
         loss_d = (
             jnp.mean(wasserstein.critic_loss(real_scores, fake_scores))
             + penalty_weight * jnp.mean(penalty)
             + class_weight * class_loss_real
         )
         reconstruction = reconstruction_loss(real, translate(generator, params.g, fake, source))
-        class_loss_fake = classification_loss(fake_logits, target)
+        class_loss_fake = class_loss(fake_logits, target)
         loss_g = (
             jnp.mean(wasserstein.generator_loss(fake_scores))
             + class_weight * class_loss_fake
@@ -297,8 +372,8 @@ def stargan(
             "class_loss_real": class_loss_real,
             "class_loss_fake": class_loss_fake,
             "reconstruction": reconstruction,
-            "class_real": jnp.mean(jnp.argmax(real_logits, -1) == source),
-            "class_fake": jnp.mean(jnp.argmax(fake_logits, -1) == target),
+            "class_real": accuracy(real_logits, source),
+            "class_fake": accuracy(fake_logits, target),
         }
         return Pair(loss_g, loss_d), (model_state, metrics)
 

@@ -5,9 +5,10 @@ Multi-Domain Image-to-Image Translation", CVPR, Appendix 7.2 (Tables 4 and 5), a
 authors' PyTorch code (``model.py``: ``Generator``, ``Discriminator``). With ``width`` w and K
 domains:
 
-- ``StarGANGenerator(x, c')``: the target domain's one-hot c' tiled into K constant channels
-  and concatenated to the image; Conv 7×7 w (zero pad 3) → IN → ReLU; per downsampling
-  i = 1 .. n: Conv 4×4 stride 2 (pad 1) of w·2^i → IN → ReLU; ``num_blocks`` residual blocks
+- ``StarGANGenerator(x, c')``: the target domain's one-hot c' (or, with several binary
+  attributes, their 0/1 vector) tiled into K constant channels and concatenated to the
+  image; Conv 7×7 w (zero pad 3) → IN → ReLU; per downsampling i = 1 .. n: Conv 4×4 stride 2
+  (pad 1) of w·2^i → IN → ReLU; ``num_blocks`` residual blocks
   (``jaxgen.nn.cyclegan.ResnetBlock``); per upsampling: ConvTranspose 4×4 stride 2 → IN →
   ReLU; Conv 7×7 (zero pad 3) to the image's channels → tanh. The paper: w = 64, n = 2, six
   blocks. With ``skips`` (not in the paper), each upsampling's output is concatenated with the
@@ -65,10 +66,24 @@ def _conv(features, kernel, stride=1, pad=0, use_bias=True):
     )
 
 
+def domain_vectors(domains: jax.Array, num_domains: int, dtype=jnp.float32) -> jax.Array:
+    """The target label c' as a vector ``[B, K]``: the one-hot of int ``domains`` ``[B]``, or
+    ``domains`` themselves where they already are vectors ``[B, K]`` (the paper's multi-label
+    form: one 0/1 entry per attribute, e.g. CelebA's hair colours, male, young)."""
+    if domains.ndim == 2:
+        if domains.shape[1] != num_domains:
+            raise ValueError(
+                f"attribute vectors must be [batch, {num_domains}], got shape {domains.shape}"
+            )
+        return domains.astype(dtype)
+    return jax.nn.one_hot(domains, num_domains, dtype=dtype)
+
+
 def domain_channels(images: jax.Array, domains: jax.Array, num_domains: int) -> jax.Array:
-    """``images`` ``[B, H, W, C]`` with the one-hot of ``domains`` ``[B]`` appended as K
-    constant channels: ``[B, H, W, C + K]``."""
-    onehot = jax.nn.one_hot(domains, num_domains, dtype=images.dtype)
+    """``images`` ``[B, H, W, C]`` with the target label c' (``domain_vectors``: the one-hot of
+    int ``domains`` ``[B]`` or attribute vectors ``[B, K]``) appended as K constant channels:
+    ``[B, H, W, C + K]``."""
+    onehot = domain_vectors(domains, num_domains, images.dtype)
     maps = jnp.broadcast_to(onehot[:, None, None, :], (*images.shape[:3], num_domains))
     return jnp.concatenate([images, maps], axis=-1)
 
@@ -318,7 +333,9 @@ class PairTurns(nn.Module):
 
 
 class StarGANGenerator(nn.Module):
-    """``(images [B, H, W, C] in [−1, 1], target domains int [B]) → images [B, H, W, C]``.
+    """``(images [B, H, W, C] in [−1, 1], target domains int [B]) → images [B, H, W, C]``, or
+    with target attribute vectors ``[B, K]`` of 0/1 in place of the ints (the paper's CelebA
+    form; then without the input warps).
 
     Attributes:
       num_domains: K.
@@ -377,8 +394,17 @@ class StarGANGenerator(nn.Module):
                 f"StarGANGenerator needs images [batch, H, W, C] with H and W divisible by "
                 f"2^num_downsamplings = {factor}, got shape {images.shape}"
             )
-        if domains.shape != images.shape[:1]:
-            raise ValueError(f"domains must be [{images.shape[0]}], got shape {domains.shape}")
+        if domains.shape[:1] != images.shape[:1] or domains.ndim > 2:
+            raise ValueError(
+                f"domains must be ints [{images.shape[0]}] or attribute vectors "
+                f"[{images.shape[0]}, {self.num_domains}], got shape {domains.shape}"
+            )
+        warps = self.input_warps or self.rigid_warp or self.turns or self.pair_turns
+        if domains.ndim == 2 and warps:
+            raise ValueError(
+                "the input warps (input_warps, rigid_warp, turns, pair_turns) choose per target "
+                "domain: they need int domains, not attribute vectors"
+            )
         pad = self.outer_kernel // 2
         x = images
         if self.input_warps:

@@ -66,6 +66,7 @@ critic's averaged verdicts choose as differences of domain poses, each turning p
 """
 
 import functools
+import itertools
 
 import jax
 import jax.numpy as jnp
@@ -73,7 +74,7 @@ import ml_collections
 import numpy as np
 import optax
 
-from jaxgen.data import multi_domain
+from jaxgen.data import multi_domain, multi_label
 from jaxgen.errors import UserError
 from jaxgen.game import alternating
 from jaxgen.game import stargan as game_lib
@@ -83,7 +84,8 @@ from jaxgen.train.mesh import check_batch_size, replicated
 from jaxgen.train.recipe import TINY_LOOP, add_loop_keys
 from jaxgen.types import Pair
 
-DATA = {"digits": ("digits", 8), "mnist": ("mnist5k", 32)}
+DATA = {"digits": ("digits", 8), "mnist": ("mnist5k", 32), "celeba": ("tfds:celeb_a", 128)}
+SAMPLE_POOL = 1024  # the test images that sample() draws its inputs from (the first ones)
 RECIPE_NAMES = tuple(f"stargan_{data_name}" for data_name in DATA)
 TINY = {
     **TINY_LOOP,
@@ -105,6 +107,8 @@ def get_config(data_name: str) -> ml_collections.ConfigDict:
     c.data_dir = ml_collections.FieldReference(None, field_type=str)
     c.channels = 1
     c.num_domains = len(multi_domain.DOMAINS)  # the first num_domains of DOMAINS
+    c.attributes = ""  # comma-separated: the multi-label form with these attributes ("": none)
+    c.exclusive_attributes = ""  # comma-separated: of these at most one holds (hair colours)
     c.g_width = 32  # the paper: 64
     c.g_downsamplings = 2  # the paper: 2
     c.g_blocks = 3  # the paper: 6
@@ -147,7 +151,30 @@ def get_config(data_name: str) -> ml_collections.ConfigDict:
     c.sample_every = 500
     c.checkpoint_every = 1000
     c.num_samples = 64  # 16 test images in each of the 4 domains
+    if data_name == "celeba":  # the paper's CelebA setting (§4.3, Appendix 7.2)
+        c.channels = 3
+        c.attributes = ",".join(multi_label.CELEBA)
+        c.exclusive_attributes = ",".join(multi_label.CELEBA_HAIR)
+        c.num_domains = len(multi_label.CELEBA)
+        c.g_width, c.g_blocks, c.d_width, c.d_downsamplings = 64, 6, 64, 6
+        c.steps = 200_000
+        c.sample_every = 5000
+        c.checkpoint_every = 10_000
+        c.num_samples = 40  # 8 test faces, each with every attribute flipped
     return c
+
+
+def attribute_names(config) -> tuple:
+    """The multi-label form's attributes (``config.attributes``, comma-separated); () for the
+    exclusive digit domains."""
+    return tuple(name.strip() for name in config.attributes.split(",") if name.strip())
+
+
+def exclusive_indices(config) -> tuple:
+    """The indices in ``attribute_names`` of ``config.exclusive_attributes``."""
+    names = attribute_names(config)
+    exclusive = [name.strip() for name in config.exclusive_attributes.split(",") if name.strip()]
+    return tuple(names.index(name) for name in exclusive)
 
 
 def _check(config):
@@ -172,7 +199,14 @@ def _check(config):
     for key in (*nonnegative, *more):
         if config[key] < 0:
             raise UserError(f"config key {key!r} must be 0 or more, got {config[key]}")
-    if not 2 <= config.num_domains <= len(multi_domain.DOMAINS):
+    if attribute_names(config):
+        _check_multi_label(config)
+    elif config.data.startswith("tfds:"):
+        raise UserError(
+            f"{config.data} has no digit domains: name its attributes, e.g. --set "
+            f"attributes={','.join(multi_label.CELEBA)} --set num_domains={len(multi_label.CELEBA)}"
+        )
+    elif not 2 <= config.num_domains <= len(multi_domain.DOMAINS):
         raise UserError(
             f"num_domains must be in 2 .. {len(multi_domain.DOMAINS)} (the domains "
             f"{', '.join(multi_domain.DOMAINS)}), got {config.num_domains}"
@@ -236,6 +270,36 @@ def _check(config):
             )
 
 
+def _check_multi_label(config):
+    names = attribute_names(config)
+    if len(set(names)) != len(names):
+        raise UserError(f"attributes must be distinct, got {config.attributes!r}")
+    if not config.data.startswith("tfds:"):
+        multi_label.check_digit_attributes(names)
+    if config.num_domains != len(names):
+        raise UserError(
+            f"num_domains must be the number of attributes, {len(names)} ({', '.join(names)}): "
+            f"add --set num_domains={len(names)}"
+        )
+    exclusive = [name.strip() for name in config.exclusive_attributes.split(",") if name.strip()]
+    unknown = [name for name in exclusive if name not in names]
+    if unknown:
+        raise UserError(
+            f"exclusive_attributes {', '.join(unknown)} are not among the attributes "
+            f"{', '.join(names)}"
+        )
+    exclusive_only = (
+        "g_input_warps", "g_rigid_warp", "g_turns", "g_pair_turns", "source_weight",
+        "fake_class_weight", "turn_choice_weight",
+    )  # fmt: skip
+    used = [key for key in exclusive_only if config[key]]
+    if used:
+        raise UserError(
+            f"{', '.join(used)} choose per target domain and need the exclusive digit domains: "
+            "leave them at 0 with --set attributes=..."
+        )
+
+
 def networks(config):
     """``(generator, discriminator)`` of a StarGAN config."""
     generator = StarGANGenerator(
@@ -273,6 +337,8 @@ def build(name: str, config: ml_collections.ConfigDict) -> Recipe:
     check_batch_size(config.batch_size, mesh)
     shape = (config.image_size, config.image_size, config.channels)
     num_domains = config.num_domains
+    names, exclusive = attribute_names(config), exclusive_indices(config)
+    domain_key = "attributes" if names else "domain"
     generator, discriminator = networks(config)
     game = game_lib.stargan(
         generator,
@@ -289,6 +355,8 @@ def build(name: str, config: ml_collections.ConfigDict) -> Recipe:
         turn_choice_pair_decay=config.turn_choice_pair_decay,
         turn_choice_poses=config.turn_choice_poses,
         turn_choice_turn_cost=config.turn_choice_turn_cost,
+        multi_label=bool(names),
+        domain_key=domain_key,
     )
     optimizers = Pair(
         *(
@@ -299,6 +367,16 @@ def build(name: str, config: ml_collections.ConfigDict) -> Recipe:
     rule = alternating(optimizers, d_steps=config.d_steps)
 
     def dataset(split="train"):
+        if names:
+            return multi_label.attribute_dataset(
+                config.data,
+                split,
+                attributes=names,
+                batch_size=config.batch_size,
+                seed=config.seed,
+                image_size=config.image_size,
+                data_dir=config.data_dir,
+            )
         return multi_domain.multi_domain_dataset(
             config.data,
             split,
@@ -309,16 +387,19 @@ def build(name: str, config: ml_collections.ConfigDict) -> Recipe:
         )
 
     def example_batch():
-        return {
-            "image": np.zeros((config.batch_size, *shape), np.float32),
-            "domain": np.zeros((config.batch_size,), np.int32),
-            "label": np.zeros((config.batch_size,), np.int32),
-        }
+        batch = {"image": np.zeros((config.batch_size, *shape), np.float32)}
+        if names:
+            batch["attributes"] = np.zeros((config.batch_size, num_domains), np.float32)
+        else:
+            batch["domain"] = np.zeros((config.batch_size,), np.int32)
+        if not config.data.startswith("tfds:"):
+            batch["label"] = np.zeros((config.batch_size,), np.int32)
+        return batch
 
     def init_fn(key, batch):
         params_key, root_key = jax.random.split(key)
         params = game_lib.init_params(
-            generator, discriminator, params_key, batch["image"][:1], batch["domain"][:1]
+            generator, discriminator, params_key, batch["image"][:1], batch[domain_key][:1]
         )
         return TrainState.create(
             params=params,
@@ -330,19 +411,27 @@ def build(name: str, config: ml_collections.ConfigDict) -> Recipe:
         )
 
     @functools.cache
-    def test_images():
-        return np.concatenate([batch["image"] for batch in dataset("test").epoch(512)])
+    def test_split():
+        """The first ``SAMPLE_POOL`` test images and their domains (or attributes)."""
+        batches = list(itertools.islice(dataset("test").epoch(512), SAMPLE_POOL // 512))
+        return tuple(np.concatenate([b[key] for b in batches]) for key in ("image", domain_key))
 
-    @functools.partial(jax.jit, static_argnums=2)
-    def sample(state, key, n):
-        images = test_images()
+    @functools.partial(jax.jit, static_argnums=4)
+    def translate_test_images(g_params, images, labels, key, n):
         order = jax.random.permutation(key, images.shape[0])
-        sources = jnp.asarray(images)[jnp.resize(order, (n,))[jnp.arange(n) // num_domains]]
-        targets = jnp.arange(n, dtype=jnp.int32) % num_domains
+        rows = jnp.resize(order, (n,))[jnp.arange(n) // num_domains]
+        columns = jnp.arange(n, dtype=jnp.int32) % num_domains
+        targets = columns  # each input into every domain, or with each attribute flipped:
+        if names:
+            targets = game_lib.flip_attribute(labels[rows], columns, exclusive)
         return {
-            "image": game_lib.translate(generator, state.params.g, sources, targets),
-            "label": targets,
+            "image": game_lib.translate(generator, g_params, images[rows], targets),
+            "label": columns,
         }
+
+    def sample(state, key, n):
+        images, labels = test_split()
+        return translate_test_images(state.params.g, images, labels, key, n)
 
     step = compile_step(
         make_train_step(game, rule, batches_per_step=config.d_steps),
@@ -369,7 +458,8 @@ def _translate(generator, g_params, images, domains):
 
 def translate(recipe: Recipe, state, images, domains, via=None):
     """The generator of a StarGAN recipe's ``state``: ``images`` ``[n, H, W, C]`` in [−1, 1]
-    put into ``domains`` (ints ``[n]``, or one int for all) → ``[n, H, W, C]``.
+    put into ``domains`` (ints ``[n]``, or one int for all; in the multi-label form, 0/1
+    attribute vectors ``[n, K]`` or one for all) → ``[n, H, W, C]``.
 
     ``via`` (a domain) translates in two hops, G(G(x, via), c'), except for the targets that
     are ``via`` itself (one hop): an inference procedure of the one generator, not of the
@@ -377,6 +467,8 @@ def translate(recipe: Recipe, state, images, domains, via=None):
     no source label, as G does not.
     """
     images = jnp.asarray(images, jnp.float32)
+    if attribute_names(recipe.config):
+        return _translate_attributes(recipe, state, images, domains, via)
     domains = np.broadcast_to(np.asarray(domains, np.int32), images.shape[:1])
     asked = domains if via is None else np.append(domains, via)
     if asked.min() < 0 or asked.max() >= recipe.config.num_domains:
@@ -391,9 +483,27 @@ def translate(recipe: Recipe, state, images, domains, via=None):
     return jnp.where(jnp.asarray(domains == via)[:, None, None, None], pivot, second)
 
 
+def _translate_attributes(recipe, state, images, attributes, via):
+    count = recipe.config.num_domains
+    attributes = np.asarray(attributes, np.float32)
+    if attributes.shape[-1:] != (count,) or not np.all((attributes == 0) | (attributes == 1)):
+        raise UserError(
+            f"attributes must be 0/1 vectors of the {count} attributes "
+            f"{', '.join(attribute_names(recipe.config))}, got shape {attributes.shape}"
+        )
+    if via is not None:
+        raise UserError("via translates between int domains; attribute vectors go in one hop")
+    attributes = np.broadcast_to(attributes, (images.shape[0], count))
+    generator, _ = networks(recipe.config)
+    return _translate(generator, state.params.g, images, jnp.asarray(attributes))
+
+
 def summary(name: str) -> str:
     """One line for ``jaxgen recipes``."""
     data_name = DATA[name.removeprefix("stargan_")][0]
+    if data_name.startswith("tfds:"):
+        names = ", ".join(multi_label.CELEBA)
+        return f"StarGAN (Choi et al. 2018): {data_name} faces with the attributes {names}"
     names = ", ".join(multi_domain.DOMAINS)
     count = len(multi_domain.DOMAINS)
     return f"StarGAN (Choi et al. 2018): {data_name} in {count} domains, {names}"
@@ -401,7 +511,7 @@ def summary(name: str) -> str:
 
 def factories(configured) -> dict:
     """``name → factory`` for ``jaxgen.recipes.register``: ``stargan_digits``,
-    ``stargan_mnist``."""
+    ``stargan_mnist``, ``stargan_celeba``."""
     return {
         f"stargan_{data_name}": configured(
             functools.partial(get_config, data_name),

@@ -114,6 +114,100 @@ def test_losses_equal_a_hand_computation():
     np.testing.assert_allclose(metrics["class_real"], np.mean(real_logits.argmax(1) == source))
 
 
+class AttributeShift(nn.Module):
+    """G(x, c) = x + Σ_k c_k·b_k: a generator of attribute vectors c ``[B, K]``."""
+
+    num_domains: int
+
+    @nn.compact
+    def __call__(self, images, attributes):
+        b = self.param("b", nn.initializers.zeros, (self.num_domains,))
+        return images + (attributes @ b)[:, None, None, None]
+
+
+def _sigmoid_cross_entropy(logits, labels):
+    """−[y log σ(l) + (1 − y) log(1 − σ(l))] per entry, in float64."""
+    return -(
+        labels * np.log(1 / (1 + np.exp(-logits))) + (1 - labels) * np.log(1 / (1 + np.exp(logits)))
+    )
+
+
+def test_multi_label_losses_equal_a_hand_computation():
+    """The paper's CelebA form: targets the batch's vectors shuffled, one sigmoid cross-entropy
+    per attribute summed over attributes, reconstruction to the source vector."""
+    rng = np.random.default_rng(1)
+    x = rng.uniform(-1, 1, (4, 2, 2, 1)).astype(np.float32)
+    source = np.array([[1, 0, 1], [0, 0, 1], [1, 1, 0], [0, 1, 1]], np.float32)
+    b = np.array([0.2, -0.4, 0.7], np.float32)
+    w = rng.normal(size=(2, 2, 1)).astype(np.float32)
+    v = rng.normal(size=(4, 3)).astype(np.float32)
+    params = Pair({"b": b}, {"w": w, "v": v})
+    game = stargan.stargan(
+        AttributeShift(3), QuadraticCritic(3), num_domains=3, multi_label=True,
+        identity_weight=2.0, domain_key="attributes",
+    )  # fmt: skip
+    key = jax.random.PRNGKey(3)
+    (loss_g, loss_d), (_, metrics) = jax.jit(game)(
+        params, Pair({}, {}), {"image": x, "attributes": source}, key
+    )
+    target_key, penalty_key = jax.random.split(key)
+    order = np.asarray(jax.random.permutation(target_key, 4))
+    assert sorted(order) == [0, 1, 2, 3]
+    target = source[order]
+    x64, b64, w64, v64 = (np.float64(t) for t in (x, b, w, v))
+
+    def g(images, attributes):
+        return images + (attributes @ b64)[:, None, None, None]
+
+    def score(images):
+        return (w64 * images**2).reshape(4, -1).mean(axis=1)
+
+    def logits(images):
+        return images.reshape(4, -1) @ v64
+
+    fake = g(x64, target)
+    reconstruction = np.abs(x64 - g(fake, source)).mean()
+    identity = np.abs(x64 - g(x64, source)).mean()
+    class_real = _sigmoid_cross_entropy(logits(x64), source).sum(axis=1).mean()
+    class_fake = _sigmoid_cross_entropy(logits(fake), target).sum(axis=1).mean()
+    eps = np.float64(jax.random.uniform(penalty_key, (4, 1, 1, 1)))
+    gradient = 2 * w64 * (eps * x64 + (1 - eps) * fake) / 4
+    penalty = (np.sqrt((gradient**2).reshape(4, -1).sum(axis=1)) - 1) ** 2
+    expected_d = np.mean(score(fake) - score(x64)) + 10 * penalty.mean() + class_real
+    expected_g = -score(fake).mean() + class_fake + 10 * reconstruction + 2 * identity
+    np.testing.assert_allclose(metrics["class_loss_real"], class_real, rtol=1e-5)
+    np.testing.assert_allclose(metrics["class_loss_fake"], class_fake, rtol=1e-5)
+    np.testing.assert_allclose(metrics["reconstruction"], reconstruction, rtol=1e-5)
+    np.testing.assert_allclose(loss_d, expected_d, rtol=1e-5)
+    np.testing.assert_allclose(loss_g, expected_g, rtol=1e-5)
+    np.testing.assert_allclose(metrics["class_real"], np.mean((logits(x64) > 0) == source))
+    np.testing.assert_allclose(metrics["class_fake"], np.mean((logits(fake) > 0) == target))
+
+
+def test_multi_label_game_refuses_int_domains_and_the_exclusive_options():
+    game = stargan.stargan(AttributeShift(3), QuadraticCritic(3), num_domains=3, multi_label=True)
+    params = Pair({"b": np.zeros(3, np.float32)}, {"w": np.ones((2, 2, 1)), "v": np.ones((4, 3))})
+    batch = {"image": np.zeros((2, 2, 2, 1), np.float32), "domain": np.array([0, 1], np.int32)}
+    with pytest.raises(ValueError, match=r"attribute vectors \[B, K\]"):
+        game(params, Pair({}, {}), batch, jax.random.PRNGKey(0))
+    with pytest.raises(ValueError, match="fake_class_weight need exclusive int domains"):
+        stargan.stargan(
+            ScaleShift(3), QuadraticCritic(3), num_domains=3, multi_label=True,
+            fake_class_weight=1.0,
+        )  # fmt: skip
+
+
+def test_target_attributes_are_the_batchs_vectors_in_a_drawn_order():
+    attributes = jnp.asarray(np.random.default_rng(0).integers(0, 2, (64, 5)), jnp.float32)
+    first = np.asarray(stargan.target_attributes(jax.random.PRNGKey(0), attributes))
+    again = np.asarray(stargan.target_attributes(jax.random.PRNGKey(0), attributes))
+    other = np.asarray(stargan.target_attributes(jax.random.PRNGKey(1), attributes))
+    np.testing.assert_array_equal(first, again)
+    assert not np.array_equal(first, other)
+    as_rows = sorted(map(tuple, np.asarray(attributes)))
+    assert sorted(map(tuple, first)) == as_rows  # a permutation of the rows
+
+
 def test_target_domains_differ_from_the_source_and_cover_the_others():
     source = jnp.asarray(np.arange(4000) % 4, jnp.int32)
     target = np.asarray(stargan.target_domains(jax.random.PRNGKey(0), source, 4))
@@ -146,6 +240,26 @@ def test_networks_read_the_target_domain_and_have_two_heads():
     assert patches.shape == (2, 2, 2, 1) and logits.shape == (2, 3)
     with pytest.raises(ValueError, match="divisible"):
         jax.eval_shape(generator.init, jax.random.PRNGKey(0), images[:, :7, :7], images[:, 0, 0, 0])
+
+
+def test_generator_reads_attribute_vectors_as_its_one_hot_channels():
+    """An attribute vector that is a one-hot gives the int domain's translation; several
+    attributes at once give another; warps need ints."""
+    generator = StarGANGenerator(3, width=4, num_downsamplings=1, num_blocks=1, outer_kernel=3)
+    images = jax.random.uniform(jax.random.PRNGKey(0), (2, 8, 8, 1), minval=-1, maxval=1)
+    domains = jnp.array([0, 2], jnp.int32)
+    params = generator.init(jax.random.PRNGKey(1), images, domains)["params"]
+    apply = jax.jit(lambda c: generator.apply({"params": params}, images, c))
+    by_int = apply(domains)
+    by_vector = apply(jax.nn.one_hot(domains, 3))
+    both = apply(jnp.array([[1, 0, 1], [1, 0, 1]], jnp.float32))
+    np.testing.assert_allclose(by_vector, by_int, atol=1e-6)
+    assert np.abs(both - by_int).max() > 1e-3
+    with pytest.raises(ValueError, match=r"attribute vectors must be \[batch, 3\]"):
+        generator.apply({"params": params}, images, jnp.ones((2, 4)))
+    warped = StarGANGenerator(3, width=4, num_downsamplings=1, num_blocks=1, turns=4)
+    with pytest.raises(ValueError, match="need int domains"):
+        jax.eval_shape(warped.init, jax.random.PRNGKey(0), images, jnp.ones((2, 3)))
 
 
 def test_skips_give_the_decoder_the_encoders_features_of_the_same_resolution():

@@ -5,6 +5,7 @@ import json
 import jax
 import numpy as np
 import pytest
+import tensorflow_datasets as tfds
 
 from jaxgen import UserError
 from jaxgen.data import multi_domain, offline
@@ -97,6 +98,7 @@ def test_sample_puts_each_test_image_into_every_domain(straight_run, recipe):
     key, n = jax.random.PRNGKey(0), recipe.config.num_samples  # the grids' n: compiled once
     samples = recipe.sample(state, key, n)
     test = np.concatenate([b["image"] for b in recipe.dataset("test").epoch(512)])
+    assert len(test) <= stargan.SAMPLE_POOL  # digits: all 359 test images are the pool
     order = np.asarray(jax.random.permutation(key, len(test)))
     targets = np.arange(n) % 4
     np.testing.assert_array_equal(samples["label"], targets)
@@ -161,6 +163,75 @@ def test_config_errors_speak_to_the_user():
     with pytest.raises(UserError, match="g_pair_table_scale must be positive"):
         FACTORIES["stargan_digits"](preset="tiny", g_pair_turns=4, source_weight=1.0,
                                     g_pair_table_scale=0.0)  # fmt: skip
+
+
+MULTI_LABEL = {"attributes": "rotated,inverted", "num_domains": 2}
+
+
+def test_multi_label_digits_train_resume_exactly_and_sample_each_attribute_flipped(
+    tmp_path, resumes_bit_for_bit
+):
+    recipe = FACTORIES["stargan_digits"](
+        preset="tiny", **MULTI_LABEL, identity_weight=1.0, steps=6, checkpoint_every=3,
+        sample_every=6, log_every=3,
+    )  # fmt: skip
+    batch = recipe.dataset("train").batch(0)
+    assert batch["attributes"].shape == (8, 2) and "domain" not in batch
+    workdir = tmp_path / "straight"
+    state = train(recipe, str(workdir), progress=False)
+    records = [json.loads(line) for line in (workdir / "metrics.jsonl").read_text().splitlines()]
+    for name in ("loss_g", "loss_d", "class_loss_real", "class_fake", "identity"):
+        assert np.isfinite(records[-1][name]), name
+    assert 0 <= records[-1]["class_real"] <= 1
+    resumes_bit_for_bit(recipe, workdir, state, latest=6)
+
+    key, n = jax.random.PRNGKey(2), 6
+    samples = recipe.sample(state, key, n)
+    test = next(recipe.dataset("test").epoch(512))
+    rows = np.asarray(jax.random.permutation(key, len(test["image"])))[np.arange(n) // 2]
+    flipped = test["attributes"][rows].copy()
+    flipped[np.arange(n), np.arange(n) % 2] = 1 - flipped[np.arange(n), np.arange(n) % 2]
+    expected = stargan.translate(recipe, state, test["image"][rows], flipped)
+    np.testing.assert_array_equal(samples["label"], np.arange(n) % 2)
+    np.testing.assert_allclose(samples["image"], expected, atol=1e-6)
+    with pytest.raises(UserError, match="0/1 vectors of the 2 attributes rotated, inverted"):
+        stargan.translate(recipe, state, test["image"][:2], [1, 0, 1])
+    with pytest.raises(UserError, match="via translates between int domains"):
+        stargan.translate(recipe, state, test["image"][:2], [1, 0], via=0)
+
+
+def test_celeba_samples_set_one_hair_colour_and_flip_the_others(tmp_path):
+    """The paper's test-time targets: a hair colour is set (the other two cleared), male and
+    young are flipped; on mock celeb_a."""
+    recipe = FACTORIES["stargan_celeba"](preset="tiny")
+    assert stargan.exclusive_indices(recipe.config) == (0, 1, 2)
+    state = jax.jit(recipe.init)(jax.random.PRNGKey(0), recipe.example_batch())
+    key, n = jax.random.PRNGKey(1), 10
+    with tfds.testing.mock_data(num_examples=12):
+        samples = recipe.sample(state, key, n)
+        test = next(recipe.dataset("test").epoch(512))
+    rows = np.asarray(jax.random.permutation(key, 12))[np.arange(n) // 5]
+    targets = test["attributes"][rows].copy()
+    for i, column in enumerate(np.arange(n) % 5):
+        if column < 3:
+            targets[i, :3] = np.eye(3)[column]
+        else:
+            targets[i, column] = 1 - targets[i, column]
+    expected = stargan.translate(recipe, state, test["image"][rows], targets)
+    np.testing.assert_allclose(samples["image"], expected, atol=1e-6)
+
+
+def test_multi_label_config_errors_speak_to_the_user():
+    with pytest.raises(UserError, match="add --set num_domains=2"):
+        FACTORIES["stargan_digits"](preset="tiny", attributes="rotated,inverted")
+    with pytest.raises(UserError, match="unknown digit attribute 'rotate'"):
+        FACTORIES["stargan_digits"](preset="tiny", attributes="rotate,inverted", num_domains=2)
+    with pytest.raises(UserError, match="exclusive_attributes thickened are not among"):
+        FACTORIES["stargan_digits"](preset="tiny", **MULTI_LABEL, exclusive_attributes="thickened")
+    with pytest.raises(UserError, match="g_pair_turns, source_weight choose per target domain"):
+        FACTORIES["stargan_digits"](preset="tiny", **MULTI_LABEL, g_pair_turns=4, source_weight=1.0)
+    with pytest.raises(UserError, match="tfds:celeb_a has no digit domains: name its attributes"):
+        FACTORIES["stargan_celeba"](preset="tiny", attributes="", num_domains=4)
 
 
 def test_input_warps_key_puts_the_warp_in_the_generator():
