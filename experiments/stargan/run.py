@@ -122,24 +122,29 @@ def fit_classifiers(config, steps, cache_dir):
     Fitting is deterministic given the settings and the data, so the fitted classifiers are
     kept in ``cache_dir`` (one pickle per setting) and reused by later runs.
     """
+    from jaxgen.data.captioned import signed_split
+
+    images, labels = signed_split(config.data, "train", config.image_size)
+    images, domains, labels = all_domains(images, labels, config.num_domains)
+    return fit_cached(steps, images, {"domain": domains, "digit": labels}, cache_dir)
+
+
+def fit_cached(steps, images, labels, cache_dir):
+    """``(settings, {name: classifier})``: one ``CLASSIFIER`` of ``steps`` fitted on ``images``
+    for each ``name → int labels`` of ``labels``, kept in ``cache_dir`` under a digest of the
+    settings and the arrays (fitting is deterministic) and reused from there."""
     import jax
 
-    from jaxgen.data.captioned import signed_split
     from jaxgen.metrics.features import classifier
 
     settings = {**CLASSIFIER, "steps": steps}
-    images, labels = signed_split(config.data, "train", config.image_size)
-    images, domains, labels = all_domains(images, labels, config.num_domains)
-    digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode())
-    for array in (images, domains, labels):
+    digest = hashlib.sha256(json.dumps([settings, sorted(labels)], sort_keys=True).encode())
+    for array in (images, *labels.values()):
         digest.update(np.ascontiguousarray(array).tobytes())
     cache = cache_dir / f"classifiers_{digest.hexdigest()[:16]}.pkl"
     if cache.exists():
         return settings, pickle.loads(cache.read_bytes())
-    classifiers = {
-        "domain": classifier.fit(settings, images, domains),
-        "digit": classifier.fit(settings, images, labels),
-    }
+    classifiers = {name: classifier.fit(settings, images, y) for name, y in labels.items()}
     classifiers = jax.tree.map(np.asarray, classifiers)
     cache_dir.mkdir(parents=True, exist_ok=True)
     cache.write_bytes(pickle.dumps(classifiers))

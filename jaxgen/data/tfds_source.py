@@ -105,8 +105,9 @@ def tfds_dataset(name, split, *, format, image_size, data_dir, attributes=(), **
 
     builder = _builder(tfds, name, data_dir)
     _check_split(name, split, builder)
-    source = _data_source(name, split, builder)
     features = builder.info.features
+    _check_attributes(name, features, attributes)  # known before the data is prepared
+    source = _data_source(name, split, builder)
     if "image" not in features:
         raise UserError(f"{PREFIX}{name} has no 'image' feature; its features: {list(features)}")
     if not len(source):
@@ -116,7 +117,6 @@ def tfds_dataset(name, split, *, format, image_size, data_dir, attributes=(), **
             f"{PREFIX}{name} stores {features['image'].np_dtype} images; only uint8 "
             "images are supported"
         )
-    _check_attributes(name, features, attributes)
     image_shape = features["image"].shape
     if image_size is not None:
         image_size = check_count(image_size, "image_size")

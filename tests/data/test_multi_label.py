@@ -80,3 +80,18 @@ def test_celeb_a_batches_hold_the_named_attributes_of_their_records():
     np.testing.assert_array_equal(batch["attributes"], expected)  # the ordered pass: records 0..11
     assert batch["image"].shape == (12, 16, 16, 3) and "label" not in batch
     assert dataset.element_spec["attributes"] == ((3,), np.float32)
+
+
+def test_an_unknown_celeb_a_attribute_is_named_before_the_missing_data(tmp_path):
+    """The attribute names are checked against TFDS's static feature list first, so a typo is
+    reported even where the data is not prepared yet."""
+    with pytest.raises(UserError, match="no attribute 'Blonde_Hair'"):
+        multi_label.attribute_dataset(
+            "tfds:celeb_a", attributes=("Male", "Blonde_Hair"), batch_size=4,
+            data_dir=str(tmp_path), process_index=0, process_count=1,
+        )  # fmt: skip
+    with pytest.raises(UserError, match="not prepared in array_record format"):
+        multi_label.attribute_dataset(
+            "tfds:celeb_a", attributes=multi_label.CELEBA, batch_size=4,
+            data_dir=str(tmp_path), process_index=0, process_count=1,
+        )  # fmt: skip

@@ -12,6 +12,7 @@ from jaxgen.recipes import parse_overrides
 SET_TAKERS = (
     "cyclegan.run",
     "stargan.run",
+    "stargan.attributes",
     "progressive.run",
     "parts_to_whole.run",
     "infogan.run",

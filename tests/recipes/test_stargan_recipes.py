@@ -261,3 +261,26 @@ def test_input_warps_key_puts_the_warp_in_the_generator():
     )
     params = jax.eval_shape(recipe.init, jax.random.PRNGKey(0), recipe.example_batch()).params
     assert params.g["PairTurns_0"]["poses"].shape == (3, 4)  # the first domain's pose is 0°
+
+
+def test_the_paper_celeba_setting_traces_at_full_size():
+    """``stargan_celeba``'s default config (128², the paper's widths, five attributes, five
+    critic updates a step) builds, and one step traces to the shapes it takes (not trained:
+    no CelebA and no accelerator here)."""
+    recipe = FACTORIES["stargan_celeba"]()
+    config = recipe.config
+    assert (config.image_size, config.channels, config.num_domains, config.d_steps) == (
+        128, 3, 5, 5,
+    )  # fmt: skip
+    example = recipe.example_batch()
+    assert example["attributes"].shape == (16, 5) and "label" not in example
+    state = jax.eval_shape(recipe.init, jax.random.PRNGKey(0), example)
+    assert state.params.g["Conv_0"]["kernel"].shape == (7, 7, 3 + 5, 64)  # image and c'
+    stacked = jax.tree.map(
+        lambda x: jax.ShapeDtypeStruct((5, *x.shape), x.dtype), example
+    )  # one batch per critic update
+    new_state, metrics = jax.eval_shape(recipe.step, state, stacked)
+    assert jax.tree.map(lambda x: x.shape, new_state.params) == jax.tree.map(
+        lambda x: x.shape, state.params
+    )
+    assert metrics["class_fake"].shape == ()
