@@ -4,6 +4,7 @@ too), on synthetic data, with the card's matmul peak measured in the same run.
     python benchmarks/accelerator_step.py                      # dcgan_celeba64, batch 256
     python benchmarks/accelerator_step.py --recipe dcgan_mnist --batch 64
     python benchmarks/accelerator_step.py --small              # tiny preset, batch 8 (tests)
+    python benchmarks/accelerator_step.py --recipe stargan_celeba --batch 16 --steps 5
 
 The batch is uniform noise in [-1, 1] of the recipe's image shape, put on the devices once, so
 the number is the step alone (no data loading: CelebA needs a TFDS download). FLOPs per step
@@ -37,14 +38,21 @@ def step_flops(recipe, state, batch):
     return (lowered.cost_analysis() or {}).get("flops", float("nan"))
 
 
+def leading_shape(recipe):
+    """The leading axes of what one call of the step takes (``jaxgen.train.loop.call_batch``):
+    the call's steps, then the batches of one step (StarGAN's critic updates)."""
+    calls, count = recipe.steps_per_call, recipe.batches_per_step
+    return (calls,) * (calls > 1) + (count,) * (count > 1)
+
+
 def step_rate(recipe, steps):
     """(best steps/s of three windows of ``steps`` steps, FLOPs per step, compile seconds)."""
     example = recipe.example_batch()
     calls = recipe.steps_per_call
     rng = np.random.default_rng(0)
-    shape = (calls,) if calls > 1 else ()
+    shape = leading_shape(recipe)
     batch = {k: rng.uniform(-1, 1, shape + v.shape).astype(v.dtype) for k, v in example.items()}
-    batch = put_batch(batch, recipe.mesh, stacked=calls > 1)
+    batch = put_batch(batch, recipe.mesh, stacked=len(shape))
     state = recipe.init(jax.random.PRNGKey(0), example)
     start = time.perf_counter()
     lowered = recipe.step.lower(state, batch)
@@ -66,10 +74,13 @@ def step_rate(recipe, steps):
 def print_flops(args):
     """GFLOP per step of each dtype, from shapes alone (nothing is initialized or run)."""
     for dtype in args.dtypes.split(","):
-        recipe = recipes.get(args.recipe, batch_size=args.batch, compute_dtype=dtype)
+        dtype_key = {} if dtype == "float32" else {"compute_dtype": dtype}  # not every recipe
+        recipe = recipes.get(args.recipe, batch_size=args.batch, **dtype_key)
         example = recipe.example_batch()
         state = jax.eval_shape(lambda: recipe.init(jax.random.PRNGKey(0), example))  # noqa: B023
-        flops = step_flops(recipe, state, put_batch(example, recipe.mesh))
+        shape = leading_shape(recipe)
+        stacked = {k: np.zeros(shape + v.shape, v.dtype) for k, v in example.items()}
+        flops = step_flops(recipe, state, put_batch(stacked, recipe.mesh, stacked=len(shape)))
         print(f"{args.recipe} batch {args.batch} {dtype}: {flops / 1e9:.2f} GFLOP/step")
 
 
