@@ -69,22 +69,43 @@ def draw_parts(image, rng, *, patch_size, min_parts, max_parts) -> dict:
     """The parts of one ``image`` ``[H, W, C]`` (signed) drawn with ``rng`` (a numpy
     Generator): ``{"parts", "present", "corners", "mask"}`` as in the module docstring."""
     image = np.asarray(image, np.float32)
-    height, width, channels = image.shape
-    p = patch_size
+    width, p = image.shape[1], patch_size
     count = int(rng.integers(min_parts, max_parts + 1))
     weights = window_ink(image, p) + BLANK_WEIGHT * p * p
     flat = rng.choice(weights.size, size=count, replace=False, p=(weights / weights.sum()).ravel())
-    rows, cols = np.divmod(flat, width - p + 1)
+    corners = np.stack(np.divmod(flat, width - p + 1), axis=1)
+    return cut_parts(image, corners, patch_size=p, max_parts=max_parts)
+
+
+def cut_parts(image, corners, *, patch_size, max_parts) -> dict:
+    """The p×p windows of ``image`` ``[H, W, C]`` at the top-left ``corners`` ``[k, 2]`` (row,
+    column; k ≤ ``max_parts``) as ``{"parts", "present", "corners", "mask"}`` of the module
+    docstring, padded to ``max_parts`` rows."""
+    image = np.asarray(image, np.float32)
+    height, width, channels = image.shape
+    p = patch_size
     parts = -np.ones((max_parts, p, p, channels), np.float32)
     present = np.zeros(max_parts, np.float32)
-    corners = np.zeros((max_parts, 2), np.int32)
+    padded_corners = np.zeros((max_parts, 2), np.int32)
     mask = np.zeros((height, width, 1), np.float32)
-    for i, (row, col) in enumerate(zip(rows, cols, strict=True)):
+    for i, (row, col) in enumerate(np.asarray(corners, np.int64)):
         parts[i] = image[row : row + p, col : col + p]
         present[i] = 1
-        corners[i] = row, col
+        padded_corners[i] = row, col
         mask[row : row + p, col : col + p] = 1
-    return {"parts": parts, "present": present, "corners": corners, "mask": mask}
+    return {"parts": parts, "present": present, "corners": padded_corners, "mask": mask}
+
+
+def parts_spec(image_shape, patch_size, max_parts) -> dict:
+    """The ``element_spec`` entries of ``{"parts", "present", "corners", "mask"}`` for images
+    of ``image_shape`` ``(H, W, C)``."""
+    p, channels = patch_size, image_shape[-1]
+    return {
+        "parts": ((max_parts, p, p, channels), np.dtype(np.float32)),
+        "present": ((max_parts,), np.dtype(np.float32)),
+        "corners": ((max_parts, 2), np.dtype(np.int32)),
+        "mask": ((*image_shape[:2], 1), np.dtype(np.float32)),
+    }
 
 
 def parts_dataset(
@@ -116,7 +137,6 @@ def parts_dataset(
         batch = {k: np.stack([d[k] for d in drawn]) for k in drawn[0]}
         return {"image": images[rows], **batch, "label": labels[rows]}
 
-    channels = images.shape[-1]
     return finite_dataset(
         f"{name}_parts",
         read,
@@ -125,10 +145,7 @@ def parts_dataset(
         seed=seed,
         element_spec={
             "image": (images.shape[1:], np.dtype(np.float32)),
-            "parts": ((max_parts, patch_size, patch_size, channels), np.dtype(np.float32)),
-            "present": ((max_parts,), np.dtype(np.float32)),
-            "corners": ((max_parts, 2), np.dtype(np.int32)),
-            "mask": ((image_size, image_size, 1), np.dtype(np.float32)),
+            **parts_spec(images.shape[1:], patch_size, max_parts),
             "label": ((), np.dtype(np.int32)),
         },
         info={"format": "signed", "split": split, **settings},

@@ -8,7 +8,10 @@ purpose: it tries to download and prepare.
 
 Images are the ``image`` feature (uint8 ``[height, width, channels]``), labels the ``label``
 feature where there is one, and ``attributes`` (when named) the 0/1 vector of the named
-booleans of the ``attributes`` feature (celeb_a's 40 facial attributes, e.g. ``Male``).
+booleans of the ``attributes`` feature (celeb_a's 40 facial attributes, e.g. ``Male``), and
+``landmarks`` (when named) the named points of the ``landmarks`` feature (celeb_a's eyes, nose
+and mouth corners, stored as ``<point>_x``, ``<point>_y``) as (row, column) in the returned
+image's pixels, after the crop and the resize.
 With ``image_size`` different from the stored size, each image is center-cropped to a square
 and resized bilinearly (celeb_a: 218x178 -> 178x178 -> 64x64).
 
@@ -95,10 +98,58 @@ def _check_attributes(name, features, attributes):
             )
 
 
-def tfds_dataset(name, split, *, format, image_size, data_dir, attributes=(), **dataset_kwargs):
-    """The Dataset of ``tfds:<name>``; ``attributes``: names of boolean attributes read into a
-    float32 0/1 vector ``batch["attributes"]`` (module docstring); ``dataset_kwargs`` as in
-    ``Dataset``."""
+def _check_landmarks(name, features, points):
+    """A UserError unless ``tfds:<name>`` has each of the landmark ``points``."""
+    if not points:
+        return
+    if "landmarks" not in features:
+        raise UserError(
+            f"{PREFIX}{name} has no 'landmarks' feature; its features: {', '.join(features)}"
+        )
+    known = sorted(key[:-2] for key in features["landmarks"] if key.endswith("_x"))
+    for point in points:
+        if point not in known:
+            raise UserError(f"{PREFIX}{name} has no landmark {point!r}: {closest(point, known)}")
+
+
+def point_transform(stored_shape, image_size):
+    """The map of (row, column) points of a stored image to the pixels of the returned one
+    (``_image_transform``): the center crop's offset, then the bilinear resize's scale s with
+    pixel centers kept, u ↦ (u + 1/2)·s − 1/2."""
+    height, width = stored_shape[:2]
+    if image_size is None or (height, width) == (image_size, image_size):
+        return lambda points: np.asarray(points, np.float32)
+    side = min(height, width)
+    offset = np.array([(height - side) // 2, (width - side) // 2], np.float32)
+    scale = np.float32(image_size / side)
+    return lambda points: (np.asarray(points, np.float32) - offset + 0.5) * scale - 0.5
+
+
+def tfds_dataset(
+    name,
+    split,
+    *,
+    format,
+    image_size,
+    data_dir,
+    attributes=(),
+    landmarks=(),
+    derive=None,
+    **dataset_kwargs,
+):
+    """The Dataset of ``tfds:<name>`` (module docstring).
+
+    Args:
+      attributes: names of boolean attributes read into a float32 0/1 vector
+        ``batch["attributes"]``.
+      landmarks: names of landmark points read into ``batch["landmarks"]`` float32 ``[L, 2]``,
+        (row, column) in the returned image's pixels.
+      derive: None, or ``(function, spec)``: each batch is replaced by ``function(batch,
+        draw_keys)`` (``draw_keys`` the rows' stream entropy) and the element spec by
+        ``spec(element_spec)`` (e.g. face parts cut at the landmarks: ``jaxgen.data.
+        face_parts``).
+      dataset_kwargs: as in ``Dataset``.
+    """
     if not name:
         raise UserError(f"{PREFIX} needs a TFDS name, e.g. {PREFIX}mnist")
     import tensorflow_datasets as tfds
@@ -107,6 +158,7 @@ def tfds_dataset(name, split, *, format, image_size, data_dir, attributes=(), **
     _check_split(name, split, builder)
     features = builder.info.features
     _check_attributes(name, features, attributes)  # known before the data is prepared
+    _check_landmarks(name, features, landmarks)
     source = _data_source(name, split, builder)
     if "image" not in features:
         raise UserError(f"{PREFIX}{name} has no 'image' feature; its features: {list(features)}")
@@ -122,6 +174,8 @@ def tfds_dataset(name, split, *, format, image_size, data_dir, attributes=(), **
         image_size = check_count(image_size, "image_size")
     transform = _image_transform(name, image_shape, image_size)
     has_label = "label" in features
+    points = tuple(landmarks)
+    move_points = point_transform(image_shape, image_size)
 
     def read(indices, draw_keys):
         records = [source[int(index)] for index in indices]  # __getitems__ fails under mock_data
@@ -133,7 +187,13 @@ def tfds_dataset(name, split, *, format, image_size, data_dir, attributes=(), **
             batch["attributes"] = np.array(
                 [[record["attributes"][a] for a in attributes] for record in records], np.float32
             )
-        return batch
+        if points:
+            stored = [
+                [[r["landmarks"][f"{p}_y"], r["landmarks"][f"{p}_x"]] for p in points]
+                for r in records
+            ]
+            batch["landmarks"] = move_points(stored)
+        return batch if derive is None else derive[0](batch, draw_keys)
 
     size = image_shape[:2] if image_size is None else (image_size, image_size)
     element_spec = {"image": ((*size, image_shape[2]), formats.dtype(format))}
@@ -144,6 +204,11 @@ def tfds_dataset(name, split, *, format, image_size, data_dir, attributes=(), **
     if attributes:
         element_spec["attributes"] = ((len(attributes),), np.dtype(np.float32))
         info["attributes"] = tuple(attributes)
+    if points:
+        element_spec["landmarks"] = ((len(points), 2), np.dtype(np.float32))
+        info["landmarks"] = points
+    if derive is not None:
+        element_spec = derive[1](element_spec)
     return finite_dataset(
         PREFIX + name,
         read,
