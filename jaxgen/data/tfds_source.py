@@ -119,6 +119,8 @@ def point_transform(stored_shape, image_size):
     height, width = stored_shape[:2]
     if image_size is None or (height, width) == (image_size, image_size):
         return lambda points: np.asarray(points, np.float32)
+    if height is None or width is None:
+        raise UserError("landmarks are read from sets whose images have one stored size")
     side = min(height, width)
     offset = np.array([(height - side) // 2, (width - side) // 2], np.float32)
     scale = np.float32(image_size / side)
@@ -175,7 +177,7 @@ def tfds_dataset(
     transform = _image_transform(name, image_shape, image_size)
     has_label = "label" in features
     points = tuple(landmarks)
-    move_points = point_transform(image_shape, image_size)
+    move_points = point_transform(image_shape, image_size) if points else None
 
     def read(indices, draw_keys):
         records = [source[int(index)] for index in indices]  # __getitems__ fails under mock_data
