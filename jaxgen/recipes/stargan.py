@@ -15,6 +15,35 @@ are the batch's vectors shuffled, and ``sample`` flips each attribute in turn, t
 ``exclusive_attributes`` (CelebA's hair colours) set one-hot as in the paper
 (``jaxgen.game.stargan``'s ``multi_label``; ``python -m experiments.stargan.attributes``
 measures it on the digits). ``stargan_celeba`` is that form in the paper's CelebA setting.
+
+``build(config)`` makes the ``Recipe``: the paper's generator (the target domain's one-hot as
+constant input channels, downsampling, residual blocks with instance norm, upsampling, tanh)
+and discriminator (strided convolutions with LeakyReLU, a patch critic head D_src and a domain
+classifier head D_cls), sized by ``g_width``, ``g_downsamplings``, ``g_blocks``, ``d_width``
+and ``d_downsamplings``, with ``g_skips`` (off, as in the paper) adding U-Net skips and
+``g_spatial_mixing`` (off) a learned map of the positions to the generator, and four warps of
+the input, off by default, before it (``g_input_warps``: learned maps of the positions chosen
+per example; ``g_rigid_warp``: a spatial transformer turning and shifting the input;
+``g_turns``: a chosen mixture of the input's turns; ``g_pair_turns`` with ``source_weight``:
+that choice per (source, target) pair, ``g_pair_layout`` and ``g_pair_table_scale`` its
+source head's view and its table's speed, ``g_pair_poses`` the turn as the difference of
+learned per-domain poses; all in ``jaxgen.nn.stargan``); the game
+``jaxgen.game.stargan.stargan`` (WGAN-GP, λ_cls = 1, λ_rec = 10, λ_gp = 10,
+``identity_weight`` λ_id = 0, ``fake_class_weight`` λ_fake = 0 (D_cls's class "a
+translation") and ``turn_choice_weight`` λ_turn = 0 (the pair table trained towards the
+critic's best turn, per example or, with ``turn_choice_pair_decay`` > 0, per pair, or with
+``turn_choice_poses`` as differences of domain poses) as in the paper, targets c' ≠ c) and the
+paper's rule, ``alternating`` with ``d_steps`` = 5 critic updates per generator update,
+Adam(1e-4, β1 = 0.5, β2 = 0.999) for each player. One step reads ``d_steps`` stacked
+batches (one per critic update; the generator update reuses the last).
+
+``sample(state, key, n)`` translates test images into every domain: sample i is test image
+``i // K`` (the first ``SAMPLE_POOL`` test images in an order drawn from the key, each in its
+own data domain) put into domain ``i mod K`` (multi-label: with attribute ``i mod K``
+flipped), returned as ``{"image": ..., "label": i mod K}``, so the sample grids of ``jaxgen
+train`` get one column per target domain and each row is one input in every domain.
+``translate(recipe, state, images, domains)`` applies the generator to any images.
+
 Differences from the paper: smaller networks and images (``get_config``), batch 16 as the
 paper's but a constant learning rate (the paper decays it linearly to zero over the second half
 of its 200k iterations), and each fake's target is never its source domain.
@@ -28,7 +57,7 @@ decays the learning rate linearly over another 100k; not here). Prepare the data
 TensorFlow and the network are (TFDS downloads CelebA from Google Drive, which rate-limits)::
 
     tfds build celeb_a --file_format=array_record --data_dir=gs://BUCKET/tfds
-    jaxgen train stargan_celeba --workdir gs://BUCKET/stargan_celeba \
+    jaxgen train stargan_celeba --workdir gs://BUCKET/stargan_celeba \\
         --set data_dir=gs://BUCKET/tfds
 
 Its tiny preset trains on ``tfds.testing.mock_data`` in the tests; the full-size step is traced
