@@ -209,21 +209,7 @@ def build(name: str, config: ml_collections.ConfigDict) -> Recipe:
     faces = config.data.startswith("tfds:")
 
     def dataset(split="train"):
-        if faces:
-            return face_parts.face_parts_dataset(
-                config.data,
-                split,
-                batch_size=config.batch_size,
-                seed=config.seed,
-                image_size=config.image_size,
-                patch_size=config.patch_size,
-                min_parts=config.min_parts,
-                max_parts=config.max_parts,
-                data_dir=config.data_dir,
-            )
-        return patches.parts_dataset(
-            config.data,
-            split,
+        settings = dict(
             batch_size=config.batch_size,
             seed=config.seed,
             image_size=config.image_size,
@@ -231,6 +217,11 @@ def build(name: str, config: ml_collections.ConfigDict) -> Recipe:
             min_parts=config.min_parts,
             max_parts=config.max_parts,
         )
+        if faces:
+            return face_parts.face_parts_dataset(
+                config.data, split, data_dir=config.data_dir, **settings
+            )
+        return patches.parts_dataset(config.data, split, **settings)
 
     def example_batch():
         b, p, size = config.batch_size, config.patch_size, config.image_size

@@ -381,23 +381,15 @@ def build(name: str, config: ml_collections.ConfigDict) -> Recipe:
     rule = alternating(optimizers, d_steps=config.d_steps)
 
     def dataset(split="train"):
+        settings = dict(
+            batch_size=config.batch_size, seed=config.seed, image_size=config.image_size
+        )
         if names:
             return multi_label.attribute_dataset(
-                config.data,
-                split,
-                attributes=names,
-                batch_size=config.batch_size,
-                seed=config.seed,
-                image_size=config.image_size,
-                data_dir=config.data_dir,
+                config.data, split, attributes=names, data_dir=config.data_dir, **settings
             )
         return multi_domain.multi_domain_dataset(
-            config.data,
-            split,
-            batch_size=config.batch_size,
-            seed=config.seed,
-            image_size=config.image_size,
-            num_domains=num_domains,
+            config.data, split, num_domains=num_domains, **settings
         )
 
     def example_batch():
