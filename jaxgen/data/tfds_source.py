@@ -81,35 +81,22 @@ def _image_transform(name, stored_shape, image_size):
     return lambda image: resize(center_crop(image)[None], image_size)[0]
 
 
-def _check_attributes(name, features, attributes):
-    """A UserError unless ``tfds:<name>`` has a boolean attribute of each of ``attributes``."""
-    if not attributes:
+def _check_entries(name, features, feature, wanted, suffix=""):
+    """A UserError unless ``tfds:<name>``'s dict feature ``feature`` (``attributes``:
+    ``Male``, ...; ``landmarks``: ``nose_x``, ``nose_y``, ...) has an entry named each of
+    ``wanted`` (+ ``suffix``)."""
+    if not wanted:
         return
-    if "attributes" not in features:
+    if feature not in features:
         raise UserError(
-            f"{PREFIX}{name} has no 'attributes' feature to read {', '.join(attributes)} from; "
+            f"{PREFIX}{name} has no {feature!r} feature to read {', '.join(wanted)} from; "
             f"its features: {', '.join(features)}"
         )
-    known = list(features["attributes"].keys())
-    for attribute in attributes:
-        if attribute not in known:
-            raise UserError(
-                f"{PREFIX}{name} has no attribute {attribute!r}: {closest(attribute, known)}"
-            )
-
-
-def _check_landmarks(name, features, points):
-    """A UserError unless ``tfds:<name>`` has each of the landmark ``points``."""
-    if not points:
-        return
-    if "landmarks" not in features:
-        raise UserError(
-            f"{PREFIX}{name} has no 'landmarks' feature; its features: {', '.join(features)}"
-        )
-    known = sorted(key[:-2] for key in features["landmarks"] if key.endswith("_x"))
-    for point in points:
-        if point not in known:
-            raise UserError(f"{PREFIX}{name} has no landmark {point!r}: {closest(point, known)}")
+    known = sorted(key.removesuffix(suffix) for key in features[feature] if key.endswith(suffix))
+    for entry in wanted:
+        if entry not in known:
+            what = feature.removesuffix("s")  # attribute, landmark
+            raise UserError(f"{PREFIX}{name} has no {what} {entry!r}: {closest(entry, known)}")
 
 
 def point_transform(stored_shape, image_size):
@@ -159,8 +146,9 @@ def tfds_dataset(
     builder = _builder(tfds, name, data_dir)
     _check_split(name, split, builder)
     features = builder.info.features
-    _check_attributes(name, features, attributes)  # known before the data is prepared
-    _check_landmarks(name, features, landmarks)
+    # the features are known before the data is prepared: a misspelt name is reported first
+    _check_entries(name, features, "attributes", attributes)
+    _check_entries(name, features, "landmarks", landmarks, suffix="_x")
     source = _data_source(name, split, builder)
     if "image" not in features:
         raise UserError(f"{PREFIX}{name} has no 'image' feature; its features: {list(features)}")

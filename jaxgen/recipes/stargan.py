@@ -178,17 +178,21 @@ def get_config(data_name: str) -> ml_collections.ConfigDict:
     return c
 
 
+def _names(text: str) -> tuple:
+    """The names of a comma-separated config value, blanks dropped."""
+    return tuple(name.strip() for name in text.split(",") if name.strip())
+
+
 def attribute_names(config) -> tuple:
     """The multi-label form's attributes (``config.attributes``, comma-separated); () for the
     exclusive digit domains."""
-    return tuple(name.strip() for name in config.attributes.split(",") if name.strip())
+    return _names(config.attributes)
 
 
 def exclusive_indices(config) -> tuple:
     """The indices in ``attribute_names`` of ``config.exclusive_attributes``."""
     names = attribute_names(config)
-    exclusive = [name.strip() for name in config.exclusive_attributes.split(",") if name.strip()]
-    return tuple(names.index(name) for name in exclusive)
+    return tuple(names.index(name) for name in _names(config.exclusive_attributes))
 
 
 def _check(config):
@@ -295,8 +299,7 @@ def _check_multi_label(config):
             f"num_domains must be the number of attributes, {len(names)} ({', '.join(names)}): "
             f"add --set num_domains={len(names)}"
         )
-    exclusive = [name.strip() for name in config.exclusive_attributes.split(",") if name.strip()]
-    unknown = [name for name in exclusive if name not in names]
+    unknown = [name for name in _names(config.exclusive_attributes) if name not in names]
     if unknown:
         raise UserError(
             f"exclusive_attributes {', '.join(unknown)} are not among the attributes "
